@@ -1,0 +1,206 @@
+/* runtime/fiber.c: the public fiber API: spawn, join, detach, cancel, shield,
+ * yield, sleep, identity (the state machine is in fiber_impl.h). */
+#include <errno.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "runtime/fiber_impl.h"
+#include "runtime/fls.h"
+#include "runtime/futex.h"
+#include "runtime/worker.h"
+
+static _Atomic uint64_t g_next_id = 1;
+
+static weft_fiber_t *current_fiber(void) {
+    weft__worker_t *w = weft__worker_self();
+    return w ? w->current : NULL;
+}
+
+static int spawn_common(weft_runtime_t *rt, weft__worker_t *w, weft_fiber_t **out,
+                        void *(*fn)(void *), void *arg) {
+    if (!rt || !fn) return -EINVAL;
+    if (weft__live_inc(rt) != 0) return -ESHUTDOWN;
+    weft_fiber_t *f = weft__shell_get(&rt->stacks, w && w->rt == rt ? &w->stacks : NULL);
+    if (!f) {
+        weft__live_dec(rt);
+        return -ENOMEM;
+    }
+    f->rt = rt;
+    f->fn = fn;
+    f->arg = arg;
+    f->id = atomic_fetch_add_explicit(&g_next_id, 1, memory_order_relaxed);
+    atomic_store_explicit(&f->refs, out ? 2u : 1u, memory_order_relaxed);
+    atomic_store_explicit(&f->state, WEFT__FIBER_NEW, memory_order_relaxed);
+    atomic_store_explicit(&f->parker.word, WEFT__PARK_WOKEN, memory_order_relaxed);
+    f->parker.fiber = f;
+    f->join_lock = (weft__spin_t)WEFT__SPIN_INIT;
+    f->timer_index = WEFT__TIMER_NONE;
+    weft__san_fiber_create(&f->san, f->stack_lo, f->stack_size);
+    f->ctx = make_fcontext((char *)f, f->stack_size, weft__fiber_entry);
+    atomic_fetch_add_explicit(&rt->spawned, 1, memory_order_relaxed);
+    if (out) *out = f;
+    weft__ready_spawn(f);
+    return 0;
+}
+
+int weft_spawn(weft_fiber_t **f, void *(*fn)(void *), void *arg) {
+    weft__worker_t *w = weft__worker_self();
+    if (!fn) return -EINVAL;
+    if (!w || !w->current) return -EPERM;
+    return spawn_common(w->rt, w, f, fn, arg);
+}
+
+int weft_spawn_on(weft_runtime_t *rt, weft_fiber_t **f, void *(*fn)(void *), void *arg) {
+    return spawn_common(rt, weft__worker_self(), f, fn, arg);
+}
+
+void weft__fiber_unref(weft_fiber_t *f) {
+    if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) != 1) return;
+    weft_runtime_t *rt = f->rt;
+    weft__worker_t *w = weft__worker_self();
+    weft__shell_put(&rt->stacks, w && w->rt == rt ? &w->stacks : NULL, f);
+}
+
+void weft__fiber_complete(weft_fiber_t *f) {
+    weft__spin_lock(&f->join_lock);
+    f->done = 1;
+    weft__parker_t *j = f->joiner;
+    int won = j && weft__parker_settle(j, f->joiner_token);
+    weft__spin_unlock(&f->join_lock);
+    atomic_store_explicit(&f->state, WEFT__FIBER_DONE, memory_order_release);
+    if (won) weft__parker_unpark(j);
+}
+
+void weft__fiber_finish_unstarted(weft_fiber_t *f) {
+    weft_runtime_t *rt = f->rt;
+    f->result = NULL;
+    weft__fiber_complete(f);
+    weft__san_fiber_destroy(&f->san);
+    weft__fiber_unref(f);
+    weft__live_dec(rt);
+}
+
+int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
+    if (!f) return -EINVAL;
+    weft_fiber_t *self = current_fiber();
+    if (f == self) return -EINVAL;
+    weft__spin_lock(&f->join_lock);
+    if (f->join_busy) {
+        weft__spin_unlock(&f->join_lock);
+        return -EBUSY;
+    }
+    if (!f->done) {
+        int r = weft__cancel_check(deadline);
+        if (r == 0 && weft__deadline_passed(deadline, weft_now())) r = -ETIMEDOUT;
+        if (r != 0) {
+            weft__spin_unlock(&f->join_lock);
+            return r;
+        }
+        weft__parker_t *p = weft__parker_self();
+        uint64_t tok = weft__parker_prepare(p);
+        f->join_busy = 1;
+        f->joiner = p;
+        f->joiner_token = tok;
+        r = weft__park(p, tok, deadline, weft__spin_unlock_cb, &f->join_lock);
+        weft__spin_lock(&f->join_lock);
+        f->joiner = NULL;
+        f->join_busy = 0;
+        if (r != 0) {
+            /* Settled by deadline or cancel: this join received nothing. */
+            weft__spin_unlock(&f->join_lock);
+            return r;
+        }
+    }
+    weft__spin_unlock(&f->join_lock);
+    if (result) *result = f->result;
+    weft__fiber_unref(f);
+    return 0;
+}
+
+int weft_detach(weft_fiber_t *f) {
+    if (!f) return -EINVAL;
+    weft__spin_lock(&f->join_lock);
+    int busy = f->join_busy;
+    weft__spin_unlock(&f->join_lock);
+    if (busy) return -EBUSY;
+    weft__fiber_unref(f);
+    return 0;
+}
+
+int weft_cancel(weft_fiber_t *f) {
+    if (!f) return -EINVAL;
+    /* seq_cst store then load: pairs with weft__parker_prepare's seq_cst store of a
+     * new wait then its load of `cancelled` (in weft__park), so either we see the
+     * wait and settle it, or the fiber sees the flag before it blocks. */
+    atomic_store_explicit(&f->cancelled, 1, memory_order_seq_cst);
+    uint64_t w = atomic_load_explicit(&f->parker.word, memory_order_seq_cst);
+    if ((w & WEFT__PARK_STATE_MASK) == WEFT__PARK_WAITING && (w & WEFT__PARK_CANCELLABLE) &&
+        atomic_compare_exchange_strong_explicit(
+            &f->parker.word, &w, (w & ~WEFT__PARK_STATE_MASK) | WEFT__PARK_CANCELLED,
+            memory_order_acq_rel, memory_order_acquire))
+        weft__parker_unpark(&f->parker);
+    return 0;
+}
+
+void weft_shield_begin(void) {
+    weft_fiber_t *f = current_fiber();
+    if (f) f->shield++;
+}
+
+void weft_shield_end(void) {
+    weft_fiber_t *f = current_fiber();
+    if (f && f->shield > 0) f->shield--;
+}
+
+int weft_cancelled(void) {
+    weft_fiber_t *f = current_fiber();
+    return f ? atomic_load_explicit(&f->cancelled, memory_order_acquire) : 0;
+}
+
+int weft_yield(void) {
+    weft__worker_t *w = weft__worker_self();
+    weft_fiber_t *f = w ? w->current : NULL;
+    if (!f) {
+        sched_yield();
+        return 0;
+    }
+    if (f->shield == 0 && atomic_load_explicit(&f->cancelled, memory_order_acquire))
+        return -ECANCELED;
+    if (!weft__runq_has_work(&w->runq) && !weft__deque_has_work(&w->spawns) &&
+        weft__mpsc_len(&w->rt->inject) == 0 &&
+        weft__timers_next(&w->timers) > weft_now())
+        return 0; /* nobody else to run here */
+    w->after.kind = WEFT__AFTER_REQUEUE;
+    w->after.fiber = f;
+    weft__switch_out(w, f);
+    return 0;
+}
+
+static void thread_sleep_until(int64_t deadline) {
+    if (deadline < 0) {
+        static _Atomic uint32_t never;
+        for (;;) weft__futex_wait(&never, 0, WEFT_FOREVER);
+    }
+    struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    }
+}
+
+int weft_sleep_until(int64_t deadline) {
+    if (weft__deadline_passed(deadline, weft_now())) return 0;
+    weft_fiber_t *f = current_fiber();
+    if (!f) {
+        thread_sleep_until(deadline);
+        return 0;
+    }
+    int r = weft__cancel_check(deadline);
+    if (r) return r;
+    uint64_t tok = weft__parker_prepare(&f->parker);
+    r = weft__park(&f->parker, tok, deadline, NULL, NULL);
+    return r == -ECANCELED ? -ECANCELED : 0;
+}
+
+weft_fiber_t *weft_self(void) { return current_fiber(); }
+
+uint64_t weft_fiber_id(const weft_fiber_t *f) { return f ? f->id : 0; }

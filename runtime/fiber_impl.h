@@ -1,0 +1,109 @@
+/* runtime/fiber_impl.h: the fiber object and its state machine.
+ *
+ * Memory: a fiber object lives at the TOP of its own stack (the stack grows down
+ * below it), so a spawn allocates nothing when the worker's shell cache has a
+ * stack, and a parked fiber's object and live frames share its hottest page.
+ * A "shell" is a fiber object + stack not in use; shells are pooled (stack.c).
+ *
+ * States (where the fiber is, who may move it):
+ *   NEW       queued, never run: in a run queue or the injection queue; the
+ *             worker that picks it either starts it or, if it was cancelled,
+ *             finishes it without running it.
+ *   RUNNABLE  registers saved; in exactly one run queue / run-next slot /
+ *             injection queue; any worker of its runtime may pick or steal it.
+ *   RUNNING   on exactly one worker (w->current == f).
+ *   PARKED    registers saved, in no queue; made RUNNABLE only by the parker
+ *             rendezvous (park.c): the park's after-switch action and the
+ *             winning settler's unpark both arrive, the second one enqueues.
+ *   DONE      finished; its stack is released once both references are gone.
+ * References: one held by the running fiber until its last switch completes, one
+ * by the handle until join or detach. The object is recycled when both are gone.
+ */
+#ifndef WEFT_RUNTIME_FIBER_IMPL_H
+#define WEFT_RUNTIME_FIBER_IMPL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime/fcontext.h"
+#include "runtime/mpsc.h"
+#include "runtime/park.h"
+#include "runtime/sanitize.h"
+#include "runtime/spin.h"
+#include "weft/fiber.h"
+
+enum weft__fiber_state {
+    WEFT__FIBER_NEW,
+    WEFT__FIBER_RUNNABLE,
+    WEFT__FIBER_RUNNING,
+    WEFT__FIBER_PARKED,
+    WEFT__FIBER_DONE,
+};
+
+struct weft__worker;
+struct weft__slab;
+
+#define WEFT__TIMER_NONE ((size_t)-1)
+#define WEFT__CANARY     0x7765667463616e61ULL /* "weftcana" */
+
+struct weft_fiber {
+    /* --- scheduling (hot) --- */
+    weft__fctx_t ctx;         /* saved registers while not RUNNING */
+    weft__mpsc_node_t inject; /* link while in the injection queue */
+    weft_runtime_t *rt;
+    _Atomic int state;          /* enum weft__fiber_state, for asserts and dumps */
+    _Atomic uint32_t rendezvous; /* park: 2 arrivals make the fiber runnable */
+    weft__parker_t parker;
+    int shield;               /* nesting depth; touched only by the fiber itself */
+    _Atomic int cancelled;    /* set once by weft_cancel */
+
+    /* --- body --- */
+    void *(*fn)(void *);
+    void *arg;
+    void *result;
+    uint64_t id;
+    _Atomic uint32_t refs;
+
+    /* --- join: guarded by join_lock --- */
+    weft__spin_t join_lock;
+    int done;
+    int join_busy;
+    weft__parker_t *joiner;
+    uint64_t joiner_token;
+
+    /* --- timer of the current timed park: guarded by timer_owner's heap lock --- */
+    struct weft__worker *_Atomic timer_owner; /* NULL: no timer armed */
+    int64_t timer_deadline;
+    size_t timer_index;   /* position in the owner's heap, WEFT__TIMER_NONE if not in it */
+    uint64_t timer_token; /* the wait the timer settles */
+
+    /* --- fiber-local storage (fls.c): allocated on first set --- */
+    struct weft__fls *fls;
+
+    /* --- stack --- */
+    char *stack_lo;    /* lowest usable byte; holds the canary */
+    size_t stack_size; /* usable bytes below this object */
+    int stack_guarded; /* a PROT_NONE page sits below stack_lo */
+    unsigned valgrind_id;
+    struct weft__slab *slab;
+    struct weft_fiber *pool_next; /* link while a shell is pooled */
+    weft__san_ctx_t san;
+};
+
+/* Aborts with a report if the fiber's stack canary was overwritten. */
+void weft__fiber_check_canary(const weft_fiber_t *f);
+
+/* Releases one reference; the last one returns the shell to a pool. */
+void weft__fiber_unref(weft_fiber_t *f);
+
+/* Completes a fiber (result stored): FLS destructors ran already; marks it DONE,
+ * wakes the joiner. Runs on the fiber's own stack or, for a fiber cancelled before
+ * it started, on whichever context picked it. */
+void weft__fiber_complete(weft_fiber_t *f);
+
+/* A fiber that was cancelled before it ever ran: complete it without running it
+ * and drop the running reference. Called by the picker instead of switching. */
+void weft__fiber_finish_unstarted(weft_fiber_t *f);
+
+#endif

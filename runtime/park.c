@@ -1,0 +1,155 @@
+/* runtime/park.c: parking and unparking fibers and threads (see park.h for the
+ * protocol a primitive follows).
+ *
+ * Fiber rendezvous: a parked fiber becomes runnable only when two parties have
+ * arrived at f->rendezvous: (1) the park's after-switch action, which runs once
+ * the fiber's registers are saved, and (2) the unpark of whoever won the settle.
+ * Either may come first (a wake can win while the fiber is still switching); the
+ * second to arrive enqueues the fiber. So a fiber is never resumed before its
+ * context is saved, and never enqueued twice.
+ *
+ * Thread signal word: 0 = parked and awake, 2 = asleep in the futex, 1 =
+ * unparked. The unparker exchanges in 1 and issues a futex wake only if it saw 2,
+ * so a thread that is still spinning costs its waker no system call. */
+#include "runtime/park.h"
+
+#include <errno.h>
+
+#include "runtime/fiber_impl.h"
+#include "runtime/futex.h"
+#include "runtime/worker.h"
+
+static _Thread_local weft__parker_t tls_parker;
+
+__attribute__((noinline)) static weft__parker_t *thread_parker(void) {
+    weft__parker_t *p = &tls_parker;
+    __asm__ __volatile__("" : "+r"(p)::"memory");
+    return p;
+}
+
+weft__parker_t *weft__parker_self(void) {
+    weft__worker_t *w = weft__worker_self();
+    if (w && w->current) return &w->current->parker;
+    return thread_parker();
+}
+
+uint64_t weft__parker_prepare(weft__parker_t *p) {
+    uint64_t old = atomic_load_explicit(&p->word, memory_order_relaxed);
+    uint64_t tok = (old & ~(WEFT__PARK_SEQ_ONE - 1)) + WEFT__PARK_SEQ_ONE;
+    if (p->fiber) {
+        if (p->fiber->shield == 0) tok |= WEFT__PARK_CANCELLABLE;
+        atomic_store_explicit(&p->fiber->rendezvous, 0, memory_order_relaxed);
+    } else {
+        atomic_store_explicit(&p->signal, 0, memory_order_relaxed);
+    }
+    /* seq_cst: pairs with weft_cancel's store of `cancelled` then load of `word`. */
+    atomic_store_explicit(&p->word, tok | WEFT__PARK_WAITING, memory_order_seq_cst);
+    return tok;
+}
+
+static int settle_as(weft__parker_t *p, uint64_t token, uint64_t outcome) {
+    uint64_t expect = token;
+    return atomic_compare_exchange_strong_explicit(
+        &p->word, &expect, (token & ~WEFT__PARK_STATE_MASK) | outcome, memory_order_acq_rel,
+        memory_order_acquire);
+}
+
+int weft__parker_settle(weft__parker_t *p, uint64_t token) {
+    return settle_as(p, token, WEFT__PARK_WOKEN);
+}
+
+static int outcome_of(weft__parker_t *p) {
+    switch (atomic_load_explicit(&p->word, memory_order_acquire) & WEFT__PARK_STATE_MASK) {
+    case WEFT__PARK_TIMED_OUT:
+        return -ETIMEDOUT;
+    case WEFT__PARK_CANCELLED:
+        return -ECANCELED;
+    default:
+        return 0;
+    }
+}
+
+void weft__parker_unpark(weft__parker_t *p) {
+    weft_fiber_t *f = p->fiber;
+    if (f) {
+        if (atomic_fetch_add_explicit(&f->rendezvous, 1, memory_order_acq_rel) == 1)
+            weft__ready(f, 1);
+        return;
+    }
+    if (atomic_exchange_explicit(&p->signal, 1, memory_order_acq_rel) == 2)
+        weft__futex_wake(&p->signal, 1);
+}
+
+static int park_thread(weft__parker_t *p, uint64_t token, int64_t deadline) {
+    /* A short spin catches a wake that is already on its way (a ping-pong
+     * partner on another core) without two system calls. */
+    for (int i = 0; i < 200; i++) {
+        if (atomic_load_explicit(&p->signal, memory_order_acquire) == 1) return outcome_of(p);
+        weft__cpu_relax();
+    }
+    for (;;) {
+        uint32_t s = atomic_load_explicit(&p->signal, memory_order_acquire);
+        if (s == 1) return outcome_of(p);
+        if (s == 0 &&
+            !atomic_compare_exchange_strong_explicit(&p->signal, &s, 2, memory_order_acq_rel,
+                                                     memory_order_acquire))
+            continue;
+        if (weft__futex_wait(&p->signal, 2, deadline) == -ETIMEDOUT && deadline >= 0) {
+            if (settle_as(p, token, WEFT__PARK_TIMED_OUT)) return -ETIMEDOUT;
+            /* A waker won the settle first; its unpark is on the way. */
+            deadline = -1;
+        }
+    }
+}
+
+int weft__park(weft__parker_t *p, uint64_t token, int64_t deadline, void (*after)(void *),
+               void *arg) {
+    weft_fiber_t *f = p->fiber;
+    if (!f) {
+        if (after) after(arg);
+        return park_thread(p, token, deadline);
+    }
+    weft__worker_t *w = weft__worker_self();
+    /* Outcomes this fiber can decide itself, without switching away. */
+    if ((deadline >= 0 && deadline <= weft_now() &&
+         settle_as(p, token, WEFT__PARK_TIMED_OUT)) ||
+        ((token & WEFT__PARK_CANCELLABLE) &&
+         atomic_load_explicit(&f->cancelled, memory_order_seq_cst) &&
+         settle_as(p, token, WEFT__PARK_CANCELLED))) {
+        if (after) after(arg);
+        return outcome_of(p);
+    }
+    if (deadline >= 0 && weft__timer_arm(w, f, deadline, token) != 0) {
+        /* No memory for the timer: the wait cannot honour its deadline, so end it
+         * now as timed out (never block past a deadline). */
+        if (settle_as(p, token, WEFT__PARK_TIMED_OUT)) {
+            if (after) after(arg);
+            return -ETIMEDOUT;
+        }
+    }
+    w->after.kind = WEFT__AFTER_PARK;
+    w->after.fiber = f;
+    w->after.fn = after;
+    w->after.arg = arg;
+    weft__switch_out(w, f);
+    if (deadline >= 0) weft__timer_disarm(f);
+    return outcome_of(p);
+}
+
+int weft__cancel_check(int64_t deadline) {
+    weft__worker_t *w = weft__worker_self();
+    weft_fiber_t *f = w ? w->current : NULL;
+    if (!f || f->shield || !atomic_load_explicit(&f->cancelled, memory_order_acquire)) return 0;
+    if (deadline >= 0 && deadline <= weft_now()) return 0;
+    return -ECANCELED;
+}
+
+int weft__checkpoint(void) {
+    weft__worker_t *w = weft__worker_self();
+    weft_fiber_t *f = w ? w->current : NULL;
+    if (!f || !w->rt->checkpoints) return 0;
+    w->after.kind = WEFT__AFTER_REQUEUE;
+    w->after.fiber = f;
+    weft__switch_out(w, f);
+    return weft__cancel_check(WEFT_FOREVER);
+}

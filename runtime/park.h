@@ -1,0 +1,95 @@
+/* runtime/park.h: the park/wake core that every blocking call of weft uses
+ * (internal API for sync/ and for the runtime's own join and sleep).
+ *
+ * A PARKER belongs to one fiber (inside its fiber object) or to one plain thread
+ * (thread-local). It parks at most one wait at a time. Its word holds
+ *   seq << 3 | cancellable << 2 | state
+ * where state is WAITING or the outcome that settled the wait. A wait is settled
+ * EXACTLY ONCE, by whichever of {grant, deadline, cancel} first moves the word
+ * from (seq, WAITING) to (seq, outcome) with one compare-and-swap. The seq makes
+ * a stale settle (aimed at an earlier wait of the same parker) fail.
+ *
+ * Protocol for a primitive (the waker and the waiter share the primitive's lock):
+ *   waiter, under the lock:   t = weft__parker_prepare(p);  publish (p, t);
+ *                             r = weft__park(p, t, deadline, unlock_cb, lock);
+ *                             -- the lock is released by the park once the fiber's
+ *                                registers are saved (or at once for a thread) --
+ *                             on return, retake the lock and unpublish if still
+ *                             published (a timed-out or cancelled wait).
+ *   waker, under the lock:    won = weft__parker_settle(p, t);  unpublish;
+ *                             release the lock; if (won) weft__parker_unpark(p);
+ *   A settle that loses means the waiter gave up; the waker keeps its grant and
+ *   offers it to the next waiter (the "passed on" rule of DESIGN.md 4a).
+ *
+ * Lifetime rule: a waker may touch the parker only (a) under the primitive's lock
+ * while the wait is published, or (b) in weft__parker_unpark after it won the
+ * settle; the waiter cannot return from weft__park before that unpark. The
+ * parker of a fiber outlives all of this (it is inside the fiber object); a
+ * thread parker lives as long as its thread, which is parked until unparked.
+ *
+ * Deadlines: a fiber's deadline is a timer on its worker's heap, which settles
+ * with TIMED_OUT; a thread's deadline is its futex timeout, after which the
+ * thread itself tries to settle TIMED_OUT. weft_cancel settles CANCELLED (only
+ * waits that were prepared outside a shield are cancellable). */
+#ifndef WEFT_RUNTIME_PARK_H
+#define WEFT_RUNTIME_PARK_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "weft/fiber.h"
+
+enum {
+    WEFT__PARK_WAITING = 0,
+    WEFT__PARK_WOKEN = 1,
+    WEFT__PARK_TIMED_OUT = 2,
+    WEFT__PARK_CANCELLED = 3,
+};
+#define WEFT__PARK_STATE_MASK  ((uint64_t)3)
+#define WEFT__PARK_CANCELLABLE ((uint64_t)4)
+#define WEFT__PARK_SEQ_ONE     ((uint64_t)8)
+
+typedef struct weft__parker {
+    _Atomic uint64_t word;
+    _Atomic uint32_t signal; /* thread parkers: 0 parked awake, 2 asleep, 1 unparked */
+    weft_fiber_t *fiber;     /* NULL for a thread parker */
+} weft__parker_t;
+
+/* The calling fiber's parker, or the calling thread's. Never NULL. */
+weft__parker_t *weft__parker_self(void);
+
+/* Starts a new wait: returns its token. Call before publishing the waiter. */
+uint64_t weft__parker_prepare(weft__parker_t *p);
+
+/* Blocks until the wait `token` is settled. `after(arg)` (may be NULL) runs once
+ * the caller can no longer miss a wake-up: for a fiber after its registers are
+ * saved, for a thread before it sleeps. Returns 0 (woken by a grant), -ETIMEDOUT
+ * or -ECANCELED. A deadline <= now still parks (the timer fires at once);
+ * callers implement "try" semantics before calling this. */
+int weft__park(weft__parker_t *p, uint64_t token, int64_t deadline, void (*after)(void *),
+               void *arg);
+
+/* Settles the wait `token` as granted. 1 if this call won, 0 if the wait had
+ * already been settled (timed out or cancelled) or the token is stale. */
+int weft__parker_settle(weft__parker_t *p, uint64_t token);
+
+/* Resumes the parker after a winning settle; call outside internal locks. Makes
+ * a fiber runnable (on the caller's worker if it is one of the fiber's runtime,
+ * else through the runtime's injection queue) or wakes a thread's futex. */
+void weft__parker_unpark(weft__parker_t *p);
+
+/* For blocking entry points: -ECANCELED if the caller is a cancelled fiber
+ * outside a shield and the deadline is not already past (tries behave normally),
+ * else 0. */
+int weft__cancel_check(int64_t deadline);
+
+/* Non-zero if `deadline` is a try (already passed). */
+static inline int weft__deadline_passed(int64_t deadline, int64_t now) {
+    return deadline >= 0 && deadline <= now;
+}
+
+/* With the runtime's `checkpoints` option, yields once (for a blocking call that
+ * did not need to block); otherwise does nothing. Returns 0 or -ECANCELED. */
+int weft__checkpoint(void);
+
+#endif

@@ -1,0 +1,57 @@
+/* runtime/sanitize.h: the ONE place that tells ASan, TSan and valgrind about
+ * fiber stacks and switches. Every context switch of weft goes through
+ * weft__switch (runtime/switch.c), which calls the hooks below in this order:
+ *
+ *   weft__san_before_switch(from, to, from_dies)   ASan start_switch_fiber,
+ *                                                   TSan switch_to_fiber
+ *   jump_fcontext(...)
+ *   weft__san_after_switch(resumed)                ASan finish_switch_fiber
+ *
+ * A fiber's final switch passes from_dies = 1 so ASan frees its fake stack. */
+#ifndef WEFT_RUNTIME_SANITIZE_H
+#define WEFT_RUNTIME_SANITIZE_H
+
+#include <stddef.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WEFT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WEFT_ASAN 1
+#endif
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define WEFT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT_TSAN 1
+#endif
+#endif
+
+/* What the sanitizers need to know of a switchable context. */
+typedef struct weft__san_ctx {
+    const void *stack_lo; /* lowest address of the stack */
+    size_t stack_size;
+    void *asan_fake_stack; /* ASan's fake-stack handle while switched out */
+    void *tsan_fiber;      /* TSan's fiber object */
+} weft__san_ctx_t;
+
+/* Sanitizer builds run fibers on larger stacks: instrumented frames are bigger. */
+#if defined(WEFT_ASAN) || defined(WEFT_TSAN)
+#define WEFT__SAN_STACK_FACTOR 4
+#else
+#define WEFT__SAN_STACK_FACTOR 1
+#endif
+
+void weft__san_thread_ctx(weft__san_ctx_t *c); /* the calling thread's own stack */
+void weft__san_fiber_create(weft__san_ctx_t *c, void *lo, size_t size);
+void weft__san_fiber_destroy(weft__san_ctx_t *c);
+void weft__san_before_switch(weft__san_ctx_t *from, weft__san_ctx_t *to, int from_dies);
+void weft__san_after_switch(weft__san_ctx_t *resumed);
+
+/* valgrind: register/deregister a stack range; returns/takes valgrind's id. */
+unsigned weft__san_stack_register(void *lo, void *hi);
+void weft__san_stack_deregister(unsigned id);
+
+#endif

@@ -1,0 +1,204 @@
+/* runtime/switch.c: every context switch of weft, and the after-switch actions.
+ *
+ * weft switches directly from fiber to fiber when the worker has local work, and
+ * to the worker's scheduler context (its thread stack) only when it has none, so
+ * a yield or a hand-off costs one jump_fcontext, not two.
+ *
+ * The switch protocol (one worker thread, sequential):
+ *   1. the leaving side records in w->after what must happen to it once its
+ *      registers are saved (requeue, run a park action, release it after exit),
+ *      sets w->save_slot to where its context must be stored and w->current to
+ *      the fiber it resumes (NULL for the scheduler context);
+ *   2. jump_fcontext saves the leaving side's registers on its own stack and
+ *      returns, on the resumed side, the leaving side's context;
+ *   3. the resumed side (weft__switch_finish) stores that context in *save_slot
+ *      and only then runs the after action.
+ * Step 3's order is the invariant that lets any other thread resume a parked or
+ * requeued fiber as soon as it is published: it is published only after its
+ * context is stored. The worker pointer travels in the transfer's data, so the
+ * resumed side never trusts a worker pointer it held before the switch. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "runtime/fiber_impl.h"
+#include "runtime/fls.h"
+#include "runtime/overflow.h"
+#include "runtime/worker.h"
+
+static void push_ring(weft__worker_t *w, weft_fiber_t *f);
+
+static void run_after(weft__worker_t *w) {
+    weft_fiber_t *f = w->after.fiber;
+    switch (w->after.kind) {
+    case WEFT__AFTER_NONE:
+        return;
+    case WEFT__AFTER_REQUEUE:
+        atomic_store_explicit(&f->state, WEFT__FIBER_RUNNABLE, memory_order_relaxed);
+        push_ring(w, f);
+        break;
+    case WEFT__AFTER_PARK:
+        atomic_store_explicit(&f->state, WEFT__FIBER_PARKED, memory_order_relaxed);
+        if (w->after.fn) w->after.fn(w->after.arg);
+        if (atomic_fetch_add_explicit(&f->rendezvous, 1, memory_order_acq_rel) == 1)
+            weft__ready(f, 1);
+        break;
+    case WEFT__AFTER_EXIT: {
+        weft_runtime_t *rt = f->rt;
+        weft__san_fiber_destroy(&f->san);
+        weft__fiber_unref(f);
+        weft__live_dec(rt);
+        break;
+    }
+    }
+    w->after.kind = WEFT__AFTER_NONE;
+}
+
+/* Step 3 of the protocol; returns the worker now running us. */
+static weft__worker_t *switch_finish(weft__transfer_t t) {
+    weft__worker_t *w = t.data;
+    *w->save_slot = t.fctx;
+    weft__san_after_switch(w->current ? &w->current->san : &w->sched_san);
+    run_after(w);
+    return w;
+}
+
+static void push_ring(weft__worker_t *w, weft_fiber_t *f) {
+    if (weft__runq_push(&w->runq, f) == 0) return;
+    /* Ring full: move half of it to the injection queue, oldest first, where any
+     * worker can take them; then f fits. */
+    weft_fiber_t *batch[WEFT__RUNQ_SIZE / 2];
+    uint32_t n = weft__runq_pop_batch(&w->runq, batch, WEFT__RUNQ_SIZE / 2);
+    for (uint32_t i = 0; i < n; i++) weft__mpsc_push(&w->rt->inject, &batch[i]->inject);
+    if (weft__runq_push(&w->runq, f) != 0) weft__mpsc_push(&w->rt->inject, &f->inject);
+}
+
+void weft__ready(weft_fiber_t *f, int as_next) {
+    weft_runtime_t *rt = f->rt;
+    weft__worker_t *w = weft__worker_self();
+    if (w && w->rt == rt) {
+        if (as_next) {
+            weft_fiber_t *old = weft__runq_next_swap(&w->runq, f);
+            if (old) push_ring(w, old);
+        } else {
+            push_ring(w, f);
+        }
+        if (rt->nworkers > 1) weft__wakeup(rt);
+        return;
+    }
+    weft__mpsc_push(&rt->inject, &f->inject);
+    weft__wakeup(rt);
+}
+
+void weft__ready_spawn(weft_fiber_t *f) {
+    weft_runtime_t *rt = f->rt;
+    weft__worker_t *w = weft__worker_self();
+    if (w && w->rt == rt) {
+        if (weft__deque_push(&w->spawns, f) != 0) push_ring(w, f);
+        if (rt->nworkers > 1) weft__wakeup(rt);
+        return;
+    }
+    weft__mpsc_push(&rt->inject, &f->inject);
+    weft__wakeup(rt);
+}
+
+/* Takes up to a fair share of the injection queue into the local ring; returns
+ * the first fiber, or NULL. */
+weft_fiber_t *weft__inject_take(weft__worker_t *w) {
+    weft_runtime_t *rt = w->rt;
+    size_t len = weft__mpsc_len(&rt->inject);
+    if (len == 0 || !weft__mpsc_try_consume(&rt->inject)) return NULL;
+    size_t share = len / (size_t)rt->nworkers + 1;
+    if (share > WEFT__RUNQ_SIZE / 2) share = WEFT__RUNQ_SIZE / 2;
+    weft_fiber_t *first = NULL;
+    for (size_t i = 0; i < share; i++) {
+        weft__mpsc_node_t *n = weft__mpsc_pop(&rt->inject);
+        if (!n) break;
+        weft_fiber_t *f = (weft_fiber_t *)((char *)n - offsetof(struct weft_fiber, inject));
+        if (!first)
+            first = f;
+        else if (weft__runq_push(&w->runq, f) != 0) {
+            weft__mpsc_end_consume(&rt->inject);
+            weft__mpsc_push(&rt->inject, &f->inject);
+            return first;
+        }
+    }
+    weft__mpsc_end_consume(&rt->inject);
+    return first;
+}
+
+/* The next fiber from this worker's own queues, or NULL. Fibers cancelled before
+ * they started are finished here instead of being run. */
+weft_fiber_t *weft__pick_local(weft__worker_t *w) {
+    for (;;) {
+        weft_fiber_t *f = NULL;
+        if (++w->tick % 61 == 0) {
+            /* Fairness: the timers, the injection queue and the ring get a turn
+             * even when newer local work never runs out. */
+            weft__timers_run(w, weft_now());
+            f = weft__inject_take(w);
+            if (!f) f = weft__runq_pop(&w->runq);
+        }
+        if (!f) {
+            if (w->next_streak < 3 ||
+                (weft__runq_len(&w->runq) == 0 && !weft__deque_has_work(&w->spawns))) {
+                f = weft__runq_next_take(&w->runq);
+                if (f) w->next_streak++;
+            }
+            if (!f) {
+                w->next_streak = 0;
+                f = weft__deque_pop(&w->spawns);
+                if (!f) f = weft__runq_pop(&w->runq);
+            }
+        }
+        if (!f) return NULL;
+        if (atomic_load_explicit(&f->state, memory_order_relaxed) == WEFT__FIBER_NEW &&
+            atomic_load_explicit(&f->cancelled, memory_order_acquire)) {
+            weft__fiber_finish_unstarted(f);
+            continue;
+        }
+        return f;
+    }
+}
+
+static weft__worker_t *jump_to(weft__worker_t *w, weft__fctx_t *save, weft__san_ctx_t *from,
+                               weft_fiber_t *next, int from_dies) {
+    w->save_slot = save;
+    w->current = next;
+    weft__san_ctx_t *to_san = next ? &next->san : &w->sched_san;
+    weft__fctx_t to = next ? next->ctx : w->sched_fctx;
+    if (next) atomic_store_explicit(&next->state, WEFT__FIBER_RUNNING, memory_order_relaxed);
+    weft__san_before_switch(from, to_san, from_dies);
+    weft__transfer_t t = jump_fcontext(to, w);
+    return switch_finish(t);
+}
+
+void weft__switch_out(weft__worker_t *w, weft_fiber_t *self) {
+    weft__fiber_check_canary(self);
+    weft_fiber_t *next = weft__pick_local(w);
+    jump_to(w, &self->ctx, &self->san, next, 0);
+}
+
+_Noreturn void weft__switch_exit(weft__worker_t *w, weft_fiber_t *self) {
+    weft__fiber_check_canary(self);
+    w->after.kind = WEFT__AFTER_EXIT;
+    w->after.fiber = self;
+    weft_fiber_t *next = weft__pick_local(w);
+    jump_to(w, &self->ctx, &self->san, next, 1);
+    fprintf(stderr, "weft: internal error: a finished fiber was resumed\n");
+    abort();
+}
+
+void weft__fiber_entry(weft__transfer_t t) {
+    weft__worker_t *w = switch_finish(t);
+    weft_fiber_t *f = w->current;
+    void *result = f->fn(f->arg);
+    weft__fls_exit(f);
+    f->result = result;
+    weft__fiber_complete(f);
+    /* The fiber may have moved while it ran: ask again which worker runs it. */
+    weft__switch_exit(weft__worker_self(), f);
+}
+
+void weft__run_from_scheduler(weft__worker_t *w, weft_fiber_t *f) {
+    jump_to(w, &w->sched_fctx, &w->sched_san, f, 0);
+}

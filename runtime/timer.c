@@ -1,0 +1,133 @@
+/* runtime/timer.c: the binary min-heap behind timed parks (see timer.h). */
+#include "runtime/timer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "runtime/fiber_impl.h"
+#include "runtime/worker.h"
+
+void weft__timers_init(weft__timers_t *t) {
+    t->lock = (weft__spin_t)WEFT__SPIN_INIT;
+    atomic_store_explicit(&t->next_deadline, INT64_MAX, memory_order_relaxed);
+    t->heap = NULL;
+    t->len = t->cap = 0;
+}
+
+void weft__timers_free(weft__timers_t *t) {
+    free(t->heap);
+    t->heap = NULL;
+    t->len = t->cap = 0;
+}
+
+static void place(weft__timers_t *t, size_t i, weft_fiber_t *f) {
+    t->heap[i] = f;
+    f->timer_index = i;
+}
+
+static void sift_up(weft__timers_t *t, size_t i) {
+    weft_fiber_t *f = t->heap[i];
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (t->heap[p]->timer_deadline <= f->timer_deadline) break;
+        place(t, i, t->heap[p]);
+        i = p;
+    }
+    place(t, i, f);
+}
+
+static void sift_down(weft__timers_t *t, size_t i) {
+    weft_fiber_t *f = t->heap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= t->len) break;
+        if (c + 1 < t->len && t->heap[c + 1]->timer_deadline < t->heap[c]->timer_deadline) c++;
+        if (t->heap[c]->timer_deadline >= f->timer_deadline) break;
+        place(t, i, t->heap[c]);
+        i = c;
+    }
+    place(t, i, f);
+}
+
+static void remove_at(weft__timers_t *t, size_t i) {
+    weft_fiber_t *gone = t->heap[i];
+    gone->timer_index = WEFT__TIMER_NONE;
+    t->len--;
+    if (i < t->len) {
+        place(t, i, t->heap[t->len]);
+        sift_down(t, i);
+        sift_up(t, t->heap[i]->timer_index);
+    }
+}
+
+static void publish_next(weft__timers_t *t) {
+    atomic_store_explicit(&t->next_deadline, t->len ? t->heap[0]->timer_deadline : INT64_MAX,
+                          memory_order_release);
+}
+
+int weft__timer_arm(weft__worker_t *w, weft_fiber_t *f, int64_t deadline, uint64_t token) {
+    weft__timers_t *t = &w->timers;
+    weft__spin_lock(&t->lock);
+    if (t->len == t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 64;
+        weft_fiber_t **nh = realloc(t->heap, ncap * sizeof *nh);
+        if (!nh) {
+            weft__spin_unlock(&t->lock);
+            return -ENOMEM;
+        }
+        t->heap = nh;
+        t->cap = ncap;
+    }
+    f->timer_deadline = deadline;
+    f->timer_token = token;
+    atomic_store_explicit(&f->timer_owner, w, memory_order_relaxed);
+    t->heap[t->len] = f;
+    f->timer_index = t->len++;
+    sift_up(t, f->timer_index);
+    publish_next(t);
+    weft__spin_unlock(&t->lock);
+    return 0;
+}
+
+void weft__timer_disarm(weft_fiber_t *f) {
+    weft__worker_t *w = atomic_load_explicit(&f->timer_owner, memory_order_relaxed);
+    if (!w) return;
+    weft__timers_t *t = &w->timers;
+    weft__spin_lock(&t->lock);
+    if (f->timer_index != WEFT__TIMER_NONE) {
+        remove_at(t, f->timer_index);
+        publish_next(t);
+    }
+    atomic_store_explicit(&f->timer_owner, NULL, memory_order_relaxed);
+    weft__spin_unlock(&t->lock);
+}
+
+int weft__timers_run(weft__worker_t *w, int64_t now) {
+    weft__timers_t *t = &w->timers;
+    if (weft__timers_next(t) > now) return 0;
+    enum { BATCH = 64 };
+    weft_fiber_t *won[BATCH];
+    int total = 0;
+    for (;;) {
+        int n = 0;
+        weft__spin_lock(&t->lock);
+        while (t->len && t->heap[0]->timer_deadline <= now && n < BATCH) {
+            weft_fiber_t *f = t->heap[0];
+            remove_at(t, 0);
+            /* The settle decides: a grant or cancel may have won already. */
+            uint64_t tok = f->timer_token;
+            if (atomic_compare_exchange_strong_explicit(
+                    &f->parker.word, &tok,
+                    (tok & ~WEFT__PARK_STATE_MASK) | WEFT__PARK_TIMED_OUT,
+                    memory_order_acq_rel, memory_order_acquire))
+                won[n++] = f;
+        }
+        int more = t->len && t->heap[0]->timer_deadline <= now;
+        publish_next(t);
+        weft__spin_unlock(&t->lock);
+        /* Unpark outside the heap lock: it may push to run queues and wake workers. */
+        for (int i = 0; i < n; i++) weft__parker_unpark(&won[i]->parker);
+        total += n;
+        if (!more) return total;
+    }
+}
