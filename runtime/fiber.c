@@ -8,9 +8,21 @@
 #include "runtime/fiber_impl.h"
 #include "runtime/fls.h"
 #include "runtime/futex.h"
+#include "runtime/switch.h"
 #include "runtime/worker.h"
 
 static _Atomic uint64_t g_next_id = 1;
+#define ID_BLOCK 1024
+
+static uint64_t next_id(weft__worker_t *w) {
+    if (!w) return atomic_fetch_add_explicit(&g_next_id, 1, memory_order_relaxed);
+    if (w->id_next == w->id_end) {
+        w->id_next =
+            atomic_fetch_add_explicit(&g_next_id, ID_BLOCK, memory_order_relaxed);
+        w->id_end = w->id_next + ID_BLOCK;
+    }
+    return w->id_next++;
+}
 
 static weft_fiber_t *current_fiber(void) {
     weft__worker_t *w = weft__worker_self();
@@ -21,24 +33,47 @@ static int spawn_common(weft_runtime_t *rt, weft__worker_t *w, weft_fiber_t **ou
                         void *(*fn)(void *), void *arg) {
     if (!rt || !fn) return -EINVAL;
     if (weft__live_inc(rt) != 0) return -ESHUTDOWN;
-    weft_fiber_t *f = weft__shell_get(&rt->stacks, w && w->rt == rt ? &w->stacks : NULL);
+    if (w && w->rt != rt) w = NULL; /* a worker of another runtime: a foreign spawn */
+    weft_fiber_t *f = weft__shell_get(&rt->stacks, w ? &w->stacks : NULL);
     if (!f) {
         weft__live_dec(rt);
         return -ENOMEM;
     }
+    /* Every field but the stack's, explicitly: a recycled shell holds the values
+     * of its previous fiber (cheaper than zeroing the object). */
+    atomic_store_explicit(&f->inject.next, NULL, memory_order_relaxed);
     f->rt = rt;
+    atomic_store_explicit(&f->state, WEFT__FIBER_NEW, memory_order_relaxed);
+    atomic_store_explicit(&f->rendezvous, 0, memory_order_relaxed);
+    atomic_store_explicit(&f->parker.word, WEFT__PARK_WOKEN, memory_order_relaxed);
+    atomic_store_explicit(&f->parker.signal, 0, memory_order_relaxed);
+    f->parker.fiber = f;
+    f->shield = 0;
+    atomic_store_explicit(&f->cancelled, 0, memory_order_relaxed);
     f->fn = fn;
     f->arg = arg;
-    f->id = atomic_fetch_add_explicit(&g_next_id, 1, memory_order_relaxed);
+    f->result = NULL;
+    f->id = next_id(w);
     atomic_store_explicit(&f->refs, out ? 2u : 1u, memory_order_relaxed);
-    atomic_store_explicit(&f->state, WEFT__FIBER_NEW, memory_order_relaxed);
-    atomic_store_explicit(&f->parker.word, WEFT__PARK_WOKEN, memory_order_relaxed);
-    f->parker.fiber = f;
     f->join_lock = (weft__spin_t)WEFT__SPIN_INIT;
+    atomic_store_explicit(&f->done, 0, memory_order_relaxed);
+    f->join_busy = 0;
+    f->joiner = NULL;
+    f->joiner_token = 0;
+    atomic_store_explicit(&f->timer_owner, NULL, memory_order_relaxed);
+    f->timer_deadline = 0;
     f->timer_index = WEFT__TIMER_NONE;
+    f->timer_token = 0;
+    f->fls = NULL;
+    f->pool_next = NULL;
     weft__san_fiber_create(&f->san, f->stack_lo, f->stack_size);
     f->ctx = make_fcontext((char *)f, f->stack_size, weft__fiber_entry);
-    atomic_fetch_add_explicit(&rt->spawned, 1, memory_order_relaxed);
+    if (w)
+        atomic_store_explicit(&w->spawned,
+                              atomic_load_explicit(&w->spawned, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&rt->spawned, 1, memory_order_relaxed);
     if (out) *out = f;
     weft__ready_spawn(f);
     return 0;
@@ -64,7 +99,7 @@ void weft__fiber_unref(weft_fiber_t *f) {
 
 void weft__fiber_complete(weft_fiber_t *f) {
     weft__spin_lock(&f->join_lock);
-    f->done = 1;
+    atomic_store_explicit(&f->done, 1, memory_order_release);
     weft__parker_t *j = f->joiner;
     int won = j && weft__parker_settle(j, f->joiner_token);
     weft__spin_unlock(&f->join_lock);
@@ -85,14 +120,20 @@ int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
     if (!f) return -EINVAL;
     weft_fiber_t *self = current_fiber();
     if (f == self) return -EINVAL;
+    if (atomic_load_explicit(&f->done, memory_order_acquire)) {
+        /* Finished: nothing to wait for and nobody else may use the handle. */
+        if (result) *result = f->result;
+        weft__fiber_unref(f);
+        return 0;
+    }
     weft__spin_lock(&f->join_lock);
     if (f->join_busy) {
         weft__spin_unlock(&f->join_lock);
         return -EBUSY;
     }
-    if (!f->done) {
+    if (!atomic_load_explicit(&f->done, memory_order_relaxed)) {
         int r = weft__cancel_check(deadline);
-        if (r == 0 && weft__deadline_passed(deadline, weft_now())) r = -ETIMEDOUT;
+        if (r == 0 && weft__deadline_passed(deadline)) r = -ETIMEDOUT;
         if (r != 0) {
             weft__spin_unlock(&f->join_lock);
             return r;
@@ -135,7 +176,8 @@ int weft_cancel(weft_fiber_t *f) {
      * wait and settle it, or the fiber sees the flag before it blocks. */
     atomic_store_explicit(&f->cancelled, 1, memory_order_seq_cst);
     uint64_t w = atomic_load_explicit(&f->parker.word, memory_order_seq_cst);
-    if ((w & WEFT__PARK_STATE_MASK) == WEFT__PARK_WAITING && (w & WEFT__PARK_CANCELLABLE) &&
+    if ((w & WEFT__PARK_STATE_MASK) == WEFT__PARK_WAITING &&
+        (w & WEFT__PARK_CANCELLABLE) &&
         atomic_compare_exchange_strong_explicit(
             &f->parker.word, &w, (w & ~WEFT__PARK_STATE_MASK) | WEFT__PARK_CANCELLED,
             memory_order_acq_rel, memory_order_acquire))
@@ -168,8 +210,7 @@ int weft_yield(void) {
     if (f->shield == 0 && atomic_load_explicit(&f->cancelled, memory_order_acquire))
         return -ECANCELED;
     if (!weft__runq_has_work(&w->runq) && !weft__deque_has_work(&w->spawns) &&
-        weft__mpsc_len(&w->rt->inject) == 0 &&
-        weft__timers_next(&w->timers) > weft_now())
+        weft__mpsc_len(&w->rt->inject) == 0 && weft__timers_next(&w->timers) > weft_now())
         return 0; /* nobody else to run here */
     w->after.kind = WEFT__AFTER_REQUEUE;
     w->after.fiber = f;
@@ -180,7 +221,8 @@ int weft_yield(void) {
 static void thread_sleep_until(int64_t deadline) {
     if (deadline < 0) {
         static _Atomic uint32_t never;
-        for (;;) weft__futex_wait(&never, 0, WEFT_FOREVER);
+        for (;;)
+            weft__futex_wait(&never, 0, WEFT_FOREVER);
     }
     struct timespec ts = {deadline / 1000000000, deadline % 1000000000};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
@@ -188,7 +230,7 @@ static void thread_sleep_until(int64_t deadline) {
 }
 
 int weft_sleep_until(int64_t deadline) {
-    if (weft__deadline_passed(deadline, weft_now())) return 0;
+    if (weft__deadline_passed(deadline)) return 0;
     weft_fiber_t *f = current_fiber();
     if (!f) {
         thread_sleep_until(deadline);
@@ -201,6 +243,10 @@ int weft_sleep_until(int64_t deadline) {
     return r == -ECANCELED ? -ECANCELED : 0;
 }
 
-weft_fiber_t *weft_self(void) { return current_fiber(); }
+weft_fiber_t *weft_self(void) {
+    return current_fiber();
+}
 
-uint64_t weft_fiber_id(const weft_fiber_t *f) { return f ? f->id : 0; }
+uint64_t weft_fiber_id(const weft_fiber_t *f) {
+    return f ? f->id : 0;
+}

@@ -52,11 +52,11 @@ struct weft_fiber {
     weft__fctx_t ctx;         /* saved registers while not RUNNING */
     weft__mpsc_node_t inject; /* link while in the injection queue */
     weft_runtime_t *rt;
-    _Atomic int state;          /* enum weft__fiber_state, for asserts and dumps */
+    _Atomic int state;           /* enum weft__fiber_state, for asserts and dumps */
     _Atomic uint32_t rendezvous; /* park: 2 arrivals make the fiber runnable */
     weft__parker_t parker;
-    int shield;               /* nesting depth; touched only by the fiber itself */
-    _Atomic int cancelled;    /* set once by weft_cancel */
+    int shield;            /* nesting depth; touched only by the fiber itself */
+    _Atomic int cancelled; /* set once by weft_cancel */
 
     /* --- body --- */
     void *(*fn)(void *);
@@ -67,7 +67,7 @@ struct weft_fiber {
 
     /* --- join: guarded by join_lock --- */
     weft__spin_t join_lock;
-    int done;
+    atomic_int done; /* written under join_lock; read without it by join's fast path */
     int join_busy;
     weft__parker_t *joiner;
     uint64_t joiner_token;
@@ -75,7 +75,7 @@ struct weft_fiber {
     /* --- timer of the current timed park: guarded by timer_owner's heap lock --- */
     struct weft__worker *_Atomic timer_owner; /* NULL: no timer armed */
     int64_t timer_deadline;
-    size_t timer_index;   /* position in the owner's heap, WEFT__TIMER_NONE if not in it */
+    size_t timer_index; /* position in the owner's heap, WEFT__TIMER_NONE if not in it */
     uint64_t timer_token; /* the wait the timer settles */
 
     /* --- fiber-local storage (fls.c): allocated on first set --- */
@@ -91,8 +91,22 @@ struct weft_fiber {
     weft__san_ctx_t san;
 };
 
+_Noreturn void weft__overflow_report(const weft_fiber_t *f, const char *how,
+                                     const void *addr);
+
 /* Aborts with a report if the fiber's stack canary was overwritten. */
-void weft__fiber_check_canary(const weft_fiber_t *f);
+static inline void weft__fiber_check_canary(const weft_fiber_t *f) {
+    if (__builtin_expect(*(const uint64_t *)f->stack_lo != WEFT__CANARY, 0))
+        weft__overflow_report(f, "stack canary overwritten, detected at a switch", NULL);
+}
+
+/* One party's arrival at a parked fiber's rendezvous (park.c); 1 if it was the
+ * second, which must then enqueue the fiber. Seeing 1 already means the other
+ * party came first, and exactly two arrive, so no read-modify-write is needed. */
+static inline int weft__rendezvous_arrive(weft_fiber_t *f) {
+    if (atomic_load_explicit(&f->rendezvous, memory_order_acquire) == 1) return 1;
+    return atomic_fetch_add_explicit(&f->rendezvous, 1, memory_order_acq_rel) == 1;
+}
 
 /* Releases one reference; the last one returns the shell to a pool. */
 void weft__fiber_unref(weft_fiber_t *f);

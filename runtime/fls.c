@@ -38,7 +38,8 @@ int weft_fls_key_create(weft_fls_key_t *key, void (*destructor)(void *)) {
 
 static int key_live(weft_fls_key_t key) {
     return key.index < WEFT_FLS_KEYS && (key.generation & 1) &&
-           atomic_load_explicit(&g_gen[key.index], memory_order_acquire) == key.generation;
+           atomic_load_explicit(&g_gen[key.index], memory_order_acquire) ==
+               key.generation;
 }
 
 int weft_fls_key_delete(weft_fls_key_t key) {

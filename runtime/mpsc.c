@@ -37,7 +37,8 @@ weft__mpsc_node_t *weft__mpsc_pop(weft__mpsc_t *q) {
         atomic_fetch_sub_explicit(&q->len, 1, memory_order_relaxed);
         return head;
     }
-    if (head != atomic_load_explicit(&q->tail, memory_order_acquire)) return NULL; /* busy */
+    if (head != atomic_load_explicit(&q->tail, memory_order_acquire))
+        return NULL; /* busy */
     link_node(q, &q->stub);
     next = atomic_load_explicit(&head->next, memory_order_acquire);
     if (!next) return NULL; /* a producer is mid-push behind us: busy */

@@ -34,7 +34,8 @@ static size_t fmt_u64(char *out, uint64_t v, int base) {
         tmp[n++] = "0123456789abcdef"[v % (uint64_t)base];
         v /= (uint64_t)base;
     } while (v);
-    for (size_t i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
     return n;
 }
 
@@ -44,7 +45,8 @@ static size_t put(char *buf, size_t at, const char *s) {
     return at + n;
 }
 
-_Noreturn void weft__overflow_report(const weft_fiber_t *f, const char *how, const void *addr) {
+_Noreturn void weft__overflow_report(const weft_fiber_t *f, const char *how,
+                                     const void *addr) {
     char buf[256];
     size_t n = put(buf, 0, "weft: fiber ");
     n += fmt_u64(buf + n, f->id, 10);
@@ -63,11 +65,6 @@ _Noreturn void weft__overflow_report(const weft_fiber_t *f, const char *how, con
      * make sure SIGABRT has its default action first. */
     signal(SIGABRT, SIG_DFL);
     abort();
-}
-
-void weft__fiber_check_canary(const weft_fiber_t *f) {
-    if (__builtin_expect(*(const uint64_t *)f->stack_lo != WEFT__CANARY, 0))
-        weft__overflow_report(f, "stack canary overwritten, detected at a switch", NULL);
 }
 
 static void chain(int sig, siginfo_t *si, void *uctx) {
@@ -94,8 +91,9 @@ static void on_fault(int sig, siginfo_t *si, void *uctx) {
         /* The guard page, plus a margin for a frame that jumped past it. */
         uintptr_t margin = 64 * 1024;
         if (a < lo && a + margin >= lo)
-            weft__overflow_report(f, f->stack_guarded ? "guard page hit" : "fault below the stack",
-                                  si->si_addr);
+            weft__overflow_report(
+                f, f->stack_guarded ? "guard page hit" : "fault below the stack",
+                si->si_addr);
     }
     chain(sig, si, uctx);
 }
@@ -110,15 +108,18 @@ static void install(void) {
     sigaction(SIGBUS, &sa, &g_old_bus);
 }
 
-void weft__overflow_install(void) { pthread_once(&g_once, install); }
+void weft__overflow_install(void) {
+    pthread_once(&g_once, install);
+}
 
 void *weft__altstack_add(void) {
     stack_t cur;
     /* A thread that already has one (ASan gives every thread one) keeps it. */
-    if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) && cur.ss_size >= 16384)
+    if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) &&
+        cur.ss_size >= 16384)
         return NULL;
-    void *mem = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    void *mem = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) return NULL;
     stack_t ss;
     memset(&ss, 0, sizeof ss);

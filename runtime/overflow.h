@@ -15,6 +15,7 @@ void *weft__altstack_add(void);
 void weft__altstack_remove(void *stack);
 
 /* Writes "weft: fiber N overflowed its S-byte stack (how)" and aborts. */
-_Noreturn void weft__overflow_report(const weft_fiber_t *f, const char *how, const void *addr);
+_Noreturn void weft__overflow_report(const weft_fiber_t *f, const char *how,
+                                     const void *addr);
 
 #endif

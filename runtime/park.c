@@ -17,6 +17,7 @@
 
 #include "runtime/fiber_impl.h"
 #include "runtime/futex.h"
+#include "runtime/switch.h"
 #include "runtime/worker.h"
 
 static _Thread_local weft__parker_t tls_parker;
@@ -50,8 +51,8 @@ uint64_t weft__parker_prepare(weft__parker_t *p) {
 static int settle_as(weft__parker_t *p, uint64_t token, uint64_t outcome) {
     uint64_t expect = token;
     return atomic_compare_exchange_strong_explicit(
-        &p->word, &expect, (token & ~WEFT__PARK_STATE_MASK) | outcome, memory_order_acq_rel,
-        memory_order_acquire);
+        &p->word, &expect, (token & ~WEFT__PARK_STATE_MASK) | outcome,
+        memory_order_acq_rel, memory_order_acquire);
 }
 
 int weft__parker_settle(weft__parker_t *p, uint64_t token) {
@@ -59,7 +60,8 @@ int weft__parker_settle(weft__parker_t *p, uint64_t token) {
 }
 
 static int outcome_of(weft__parker_t *p) {
-    switch (atomic_load_explicit(&p->word, memory_order_acquire) & WEFT__PARK_STATE_MASK) {
+    switch (atomic_load_explicit(&p->word, memory_order_acquire) &
+            WEFT__PARK_STATE_MASK) {
     case WEFT__PARK_TIMED_OUT:
         return -ETIMEDOUT;
     case WEFT__PARK_CANCELLED:
@@ -72,8 +74,7 @@ static int outcome_of(weft__parker_t *p) {
 void weft__parker_unpark(weft__parker_t *p) {
     weft_fiber_t *f = p->fiber;
     if (f) {
-        if (atomic_fetch_add_explicit(&f->rendezvous, 1, memory_order_acq_rel) == 1)
-            weft__ready(f, 1);
+        if (weft__rendezvous_arrive(f)) weft__ready(f, 1);
         return;
     }
     if (atomic_exchange_explicit(&p->signal, 1, memory_order_acq_rel) == 2)
@@ -84,15 +85,15 @@ static int park_thread(weft__parker_t *p, uint64_t token, int64_t deadline) {
     /* A short spin catches a wake that is already on its way (a ping-pong
      * partner on another core) without two system calls. */
     for (int i = 0; i < 200; i++) {
-        if (atomic_load_explicit(&p->signal, memory_order_acquire) == 1) return outcome_of(p);
+        if (atomic_load_explicit(&p->signal, memory_order_acquire) == 1)
+            return outcome_of(p);
         weft__cpu_relax();
     }
     for (;;) {
         uint32_t s = atomic_load_explicit(&p->signal, memory_order_acquire);
         if (s == 1) return outcome_of(p);
-        if (s == 0 &&
-            !atomic_compare_exchange_strong_explicit(&p->signal, &s, 2, memory_order_acq_rel,
-                                                     memory_order_acquire))
+        if (s == 0 && !atomic_compare_exchange_strong_explicit(
+                          &p->signal, &s, 2, memory_order_acq_rel, memory_order_acquire))
             continue;
         if (weft__futex_wait(&p->signal, 2, deadline) == -ETIMEDOUT && deadline >= 0) {
             if (settle_as(p, token, WEFT__PARK_TIMED_OUT)) return -ETIMEDOUT;
@@ -139,7 +140,8 @@ int weft__park(weft__parker_t *p, uint64_t token, int64_t deadline, void (*after
 int weft__cancel_check(int64_t deadline) {
     weft__worker_t *w = weft__worker_self();
     weft_fiber_t *f = w ? w->current : NULL;
-    if (!f || f->shield || !atomic_load_explicit(&f->cancelled, memory_order_acquire)) return 0;
+    if (!f || f->shield || !atomic_load_explicit(&f->cancelled, memory_order_acquire))
+        return 0;
     if (deadline >= 0 && deadline <= weft_now()) return 0;
     return -ECANCELED;
 }

@@ -83,9 +83,10 @@ void weft__parker_unpark(weft__parker_t *p);
  * else 0. */
 int weft__cancel_check(int64_t deadline);
 
-/* Non-zero if `deadline` is a try (already passed). */
-static inline int weft__deadline_passed(int64_t deadline, int64_t now) {
-    return deadline >= 0 && deadline <= now;
+/* Non-zero if `deadline` is a try (already passed). Reads the clock only for a
+ * finite deadline. */
+static inline int weft__deadline_passed(int64_t deadline) {
+    return deadline >= 0 && deadline <= weft_now();
 }
 
 /* With the runtime's `checkpoints` option, yields once (for a blocking call that

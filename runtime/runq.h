@@ -33,14 +33,32 @@ typedef struct weft__runq {
 void weft__runq_init(weft__runq_t *q);
 
 /* Owner: appends f; returns 0, or -1 when the ring is full (f not added). */
-int weft__runq_push(weft__runq_t *q, weft_fiber_t *f);
+static inline int weft__runq_push(weft__runq_t *q, weft_fiber_t *f) {
+    uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+    uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
+    if (t - h >= WEFT__RUNQ_SIZE) return -1;
+    atomic_store_explicit(&q->slots[t & (WEFT__RUNQ_SIZE - 1)], f, memory_order_relaxed);
+    atomic_store_explicit(&q->tail, t + 1, memory_order_release);
+    return 0;
+}
 
 /* Owner: removes up to `max` oldest fibers into out[] (to move them elsewhere when
  * the ring is full). Returns how many. */
 uint32_t weft__runq_pop_batch(weft__runq_t *q, weft_fiber_t **out, uint32_t max);
 
 /* Owner: the oldest fiber of the ring, or NULL. */
-weft_fiber_t *weft__runq_pop(weft__runq_t *q);
+static inline weft_fiber_t *weft__runq_pop(weft__runq_t *q) {
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+        if (t == h) return NULL;
+        weft_fiber_t *f = atomic_load_explicit(&q->slots[h & (WEFT__RUNQ_SIZE - 1)],
+                                               memory_order_relaxed);
+        if (atomic_compare_exchange_weak_explicit(
+                &q->head, &h, h + 1, memory_order_acq_rel, memory_order_relaxed))
+            return f;
+    }
+}
 
 /* Owner: puts f into the run-next slot and returns the fiber it displaced. */
 static inline weft_fiber_t *weft__runq_next_swap(weft__runq_t *q, weft_fiber_t *f) {

@@ -55,7 +55,8 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
         return -EINVAL;
     int n = o.workers ? o.workers : weft__topology_cores();
     if (n > WEFT_MAX_WORKERS) n = WEFT_MAX_WORKERS;
-    size_t stack = o.stack_size ? o.stack_size : WEFT_DEFAULT_STACK_SIZE * WEFT__SAN_STACK_FACTOR;
+    size_t stack =
+        o.stack_size ? o.stack_size : WEFT_DEFAULT_STACK_SIZE * WEFT__SAN_STACK_FACTOR;
     if (stack < 16384) stack = 16384;
 
     weft__overflow_install();
@@ -188,13 +189,18 @@ weft_runtime_t *weft_current_runtime(void) {
     return w && w->current ? w->rt : NULL;
 }
 
-int weft_runtime_workers(const weft_runtime_t *rt) { return rt ? rt->nworkers : -EINVAL; }
+int weft_runtime_workers(const weft_runtime_t *rt) {
+    return rt ? rt->nworkers : -EINVAL;
+}
 
 int weft_runtime_stats(const weft_runtime_t *rt, weft_runtime_stats_t *out) {
     if (!rt || !out) return -EINVAL;
     weft_runtime_t *m = (weft_runtime_t *)rt;
     out->fibers_live = atomic_load(&m->live) & ~WEFT__CLOSING;
     out->fibers_spawned = atomic_load(&m->spawned);
+    for (int i = 0; i < m->nworkers; i++)
+        out->fibers_spawned +=
+            atomic_load_explicit(&m->workers[i]->spawned, memory_order_relaxed);
     out->steals = atomic_load(&m->steals);
     out->parks = atomic_load(&m->parks);
     out->stacks_mapped = atomic_load(&m->stacks.mapped);

@@ -55,10 +55,11 @@ void weft__san_fiber_destroy(weft__san_ctx_t *c) {
     c->tsan_fiber = NULL;
 }
 
+#if defined(WEFT_ASAN) || defined(WEFT_TSAN)
 void weft__san_before_switch(weft__san_ctx_t *from, weft__san_ctx_t *to, int from_dies) {
 #if defined(WEFT_ASAN)
-    __sanitizer_start_switch_fiber(from_dies ? NULL : &from->asan_fake_stack, to->stack_lo,
-                                   to->stack_size);
+    __sanitizer_start_switch_fiber(from_dies ? NULL : &from->asan_fake_stack,
+                                   to->stack_lo, to->stack_size);
 #else
     (void)from;
     (void)from_dies;
@@ -77,6 +78,8 @@ void weft__san_after_switch(weft__san_ctx_t *resumed) {
     (void)resumed;
 #endif
 }
+
+#endif
 
 unsigned weft__san_stack_register(void *lo, void *hi) {
 #if defined(WEFT_VALGRIND)

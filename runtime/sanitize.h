@@ -47,8 +47,21 @@ typedef struct weft__san_ctx {
 void weft__san_thread_ctx(weft__san_ctx_t *c); /* the calling thread's own stack */
 void weft__san_fiber_create(weft__san_ctx_t *c, void *lo, size_t size);
 void weft__san_fiber_destroy(weft__san_ctx_t *c);
+#if defined(WEFT_ASAN) || defined(WEFT_TSAN)
 void weft__san_before_switch(weft__san_ctx_t *from, weft__san_ctx_t *to, int from_dies);
 void weft__san_after_switch(weft__san_ctx_t *resumed);
+#else
+/* Without sanitizers a switch pays nothing for these. */
+static inline void weft__san_before_switch(weft__san_ctx_t *from, weft__san_ctx_t *to,
+                                           int from_dies) {
+    (void)from;
+    (void)to;
+    (void)from_dies;
+}
+static inline void weft__san_after_switch(weft__san_ctx_t *resumed) {
+    (void)resumed;
+}
+#endif
 
 /* valgrind: register/deregister a stack range; returns/takes valgrind's id. */
 unsigned weft__san_stack_register(void *lo, void *hi);

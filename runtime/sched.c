@@ -87,8 +87,8 @@ int weft__live_inc(weft_runtime_t *rt) {
     uint64_t v = atomic_load_explicit(&rt->live, memory_order_relaxed);
     for (;;) {
         if (v == WEFT__CLOSING) return -ESHUTDOWN; /* closing and nothing left */
-        if (atomic_compare_exchange_weak_explicit(&rt->live, &v, v + 1, memory_order_acq_rel,
-                                                  memory_order_relaxed))
+        if (atomic_compare_exchange_weak_explicit(
+                &rt->live, &v, v + 1, memory_order_acq_rel, memory_order_relaxed))
             return 0;
     }
 }
@@ -99,12 +99,14 @@ static void stop(weft_runtime_t *rt) {
 }
 
 void weft__live_dec(weft_runtime_t *rt) {
-    if (atomic_fetch_sub_explicit(&rt->live, 1, memory_order_acq_rel) - 1 == WEFT__CLOSING)
+    if (atomic_fetch_sub_explicit(&rt->live, 1, memory_order_acq_rel) - 1 ==
+        WEFT__CLOSING)
         stop(rt);
 }
 
 void weft__runtime_close(weft_runtime_t *rt) {
-    if (atomic_fetch_or_explicit(&rt->live, WEFT__CLOSING, memory_order_acq_rel) == 0) stop(rt);
+    if (atomic_fetch_or_explicit(&rt->live, WEFT__CLOSING, memory_order_acq_rel) == 0)
+        stop(rt);
 }
 
 static weft_fiber_t *steal_pass(weft__worker_t *w, int take_next) {
@@ -204,7 +206,8 @@ static weft_fiber_t *find_runnable(weft__worker_t *w) {
             if (w->spinning) {
                 int64_t until = weft_now() + SPIN_NS;
                 do {
-                    for (int pass = 0; pass < 4 && !f; pass++) f = steal_pass(w, pass == 3);
+                    for (int pass = 0; pass < 4 && !f; pass++)
+                        f = steal_pass(w, pass == 3);
                     if (!f) f = weft__inject_take(w);
                     if (f) {
                         stop_spinning(w, 1);

@@ -19,4 +19,6 @@ void weft__spin_lock_slow(weft__spin_t *s) {
     }
 }
 
-void weft__spin_unlock_cb(void *arg) { weft__spin_unlock((weft__spin_t *)arg); }
+void weft__spin_unlock_cb(void *arg) {
+    weft__spin_unlock((weft__spin_t *)arg);
+}

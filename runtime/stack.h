@@ -54,7 +54,8 @@ typedef struct weft__stack_cache {
 int weft__stack_pool_init(weft__stack_pool_t *p, size_t stack_size, int allow_guard);
 void weft__stack_pool_destroy(weft__stack_pool_t *p);
 
-/* A shell with its stack ready (object zeroed but for the stack fields), from the
+/* A shell with its stack fields and canary ready (the caller initialises every
+ * other field), from the
  * worker cache `c` when not NULL, else from the pool. NULL when out of memory. */
 weft_fiber_t *weft__shell_get(weft__stack_pool_t *p, weft__stack_cache_t *c);
 

@@ -23,9 +23,14 @@
 #include "runtime/fiber_impl.h"
 #include "runtime/fls.h"
 #include "runtime/overflow.h"
+#include "runtime/switch.h"
 #include "runtime/worker.h"
 
-static void push_ring(weft__worker_t *w, weft_fiber_t *f);
+__attribute__((noinline)) static void push_ring_full(weft__worker_t *w, weft_fiber_t *f);
+
+static inline void push_ring(weft__worker_t *w, weft_fiber_t *f) {
+    if (__builtin_expect(weft__runq_push(&w->runq, f) != 0, 0)) push_ring_full(w, f);
+}
 
 static void run_after(weft__worker_t *w) {
     weft_fiber_t *f = w->after.fiber;
@@ -39,8 +44,7 @@ static void run_after(weft__worker_t *w) {
     case WEFT__AFTER_PARK:
         atomic_store_explicit(&f->state, WEFT__FIBER_PARKED, memory_order_relaxed);
         if (w->after.fn) w->after.fn(w->after.arg);
-        if (atomic_fetch_add_explicit(&f->rendezvous, 1, memory_order_acq_rel) == 1)
-            weft__ready(f, 1);
+        if (weft__rendezvous_arrive(f)) weft__ready(f, 1);
         break;
     case WEFT__AFTER_EXIT: {
         weft_runtime_t *rt = f->rt;
@@ -54,7 +58,7 @@ static void run_after(weft__worker_t *w) {
 }
 
 /* Step 3 of the protocol; returns the worker now running us. */
-static weft__worker_t *switch_finish(weft__transfer_t t) {
+weft__worker_t *weft__switch_finish(weft__transfer_t t) {
     weft__worker_t *w = t.data;
     *w->save_slot = t.fctx;
     weft__san_after_switch(w->current ? &w->current->san : &w->sched_san);
@@ -62,13 +66,13 @@ static weft__worker_t *switch_finish(weft__transfer_t t) {
     return w;
 }
 
-static void push_ring(weft__worker_t *w, weft_fiber_t *f) {
-    if (weft__runq_push(&w->runq, f) == 0) return;
+__attribute__((noinline)) static void push_ring_full(weft__worker_t *w, weft_fiber_t *f) {
     /* Ring full: move half of it to the injection queue, oldest first, where any
      * worker can take them; then f fits. */
     weft_fiber_t *batch[WEFT__RUNQ_SIZE / 2];
     uint32_t n = weft__runq_pop_batch(&w->runq, batch, WEFT__RUNQ_SIZE / 2);
-    for (uint32_t i = 0; i < n; i++) weft__mpsc_push(&w->rt->inject, &batch[i]->inject);
+    for (uint32_t i = 0; i < n; i++)
+        weft__mpsc_push(&w->rt->inject, &batch[i]->inject);
     if (weft__runq_push(&w->runq, f) != 0) weft__mpsc_push(&w->rt->inject, &f->inject);
 }
 
@@ -113,7 +117,8 @@ weft_fiber_t *weft__inject_take(weft__worker_t *w) {
     for (size_t i = 0; i < share; i++) {
         weft__mpsc_node_t *n = weft__mpsc_pop(&rt->inject);
         if (!n) break;
-        weft_fiber_t *f = (weft_fiber_t *)((char *)n - offsetof(struct weft_fiber, inject));
+        weft_fiber_t *f =
+            (weft_fiber_t *)((char *)n - offsetof(struct weft_fiber, inject));
         if (!first)
             first = f;
         else if (weft__runq_push(&w->runq, f) != 0) {
@@ -160,36 +165,18 @@ weft_fiber_t *weft__pick_local(weft__worker_t *w) {
     }
 }
 
-static weft__worker_t *jump_to(weft__worker_t *w, weft__fctx_t *save, weft__san_ctx_t *from,
-                               weft_fiber_t *next, int from_dies) {
-    w->save_slot = save;
-    w->current = next;
-    weft__san_ctx_t *to_san = next ? &next->san : &w->sched_san;
-    weft__fctx_t to = next ? next->ctx : w->sched_fctx;
-    if (next) atomic_store_explicit(&next->state, WEFT__FIBER_RUNNING, memory_order_relaxed);
-    weft__san_before_switch(from, to_san, from_dies);
-    weft__transfer_t t = jump_fcontext(to, w);
-    return switch_finish(t);
-}
-
-void weft__switch_out(weft__worker_t *w, weft_fiber_t *self) {
-    weft__fiber_check_canary(self);
-    weft_fiber_t *next = weft__pick_local(w);
-    jump_to(w, &self->ctx, &self->san, next, 0);
-}
-
 _Noreturn void weft__switch_exit(weft__worker_t *w, weft_fiber_t *self) {
     weft__fiber_check_canary(self);
     w->after.kind = WEFT__AFTER_EXIT;
     w->after.fiber = self;
     weft_fiber_t *next = weft__pick_local(w);
-    jump_to(w, &self->ctx, &self->san, next, 1);
+    weft__jump_to(w, &self->ctx, &self->san, next, 1);
     fprintf(stderr, "weft: internal error: a finished fiber was resumed\n");
     abort();
 }
 
 void weft__fiber_entry(weft__transfer_t t) {
-    weft__worker_t *w = switch_finish(t);
+    weft__worker_t *w = weft__switch_finish(t);
     weft_fiber_t *f = w->current;
     void *result = f->fn(f->arg);
     weft__fls_exit(f);
@@ -200,5 +187,5 @@ void weft__fiber_entry(weft__transfer_t t) {
 }
 
 void weft__run_from_scheduler(weft__worker_t *w, weft_fiber_t *f) {
-    jump_to(w, &w->sched_fctx, &w->sched_san, f, 0);
+    weft__jump_to(w, &w->sched_fctx, &w->sched_san, f, 0);
 }

@@ -41,7 +41,8 @@ static void sift_down(weft__timers_t *t, size_t i) {
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= t->len) break;
-        if (c + 1 < t->len && t->heap[c + 1]->timer_deadline < t->heap[c]->timer_deadline) c++;
+        if (c + 1 < t->len && t->heap[c + 1]->timer_deadline < t->heap[c]->timer_deadline)
+            c++;
         if (t->heap[c]->timer_deadline >= f->timer_deadline) break;
         place(t, i, t->heap[c]);
         i = c;
@@ -61,11 +62,13 @@ static void remove_at(weft__timers_t *t, size_t i) {
 }
 
 static void publish_next(weft__timers_t *t) {
-    atomic_store_explicit(&t->next_deadline, t->len ? t->heap[0]->timer_deadline : INT64_MAX,
+    atomic_store_explicit(&t->next_deadline,
+                          t->len ? t->heap[0]->timer_deadline : INT64_MAX,
                           memory_order_release);
 }
 
-int weft__timer_arm(weft__worker_t *w, weft_fiber_t *f, int64_t deadline, uint64_t token) {
+int weft__timer_arm(weft__worker_t *w, weft_fiber_t *f, int64_t deadline,
+                    uint64_t token) {
     weft__timers_t *t = &w->timers;
     weft__spin_lock(&t->lock);
     if (t->len == t->cap) {
@@ -126,7 +129,8 @@ int weft__timers_run(weft__worker_t *w, int64_t now) {
         publish_next(t);
         weft__spin_unlock(&t->lock);
         /* Unpark outside the heap lock: it may push to run queues and wake workers. */
-        for (int i = 0; i < n; i++) weft__parker_unpark(&won[i]->parker);
+        for (int i = 0; i < n; i++)
+            weft__parker_unpark(&won[i]->parker);
         total += n;
         if (!more) return total;
     }

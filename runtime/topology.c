@@ -46,7 +46,8 @@ static void topo_load(void) {
         return;
     }
     if (n > TOPO_MAX_CORES) n = TOPO_MAX_CORES;
-    for (int i = 0; i < n; i++) g_topo.cores[i] = hwloc_get_obj_by_type(t, HWLOC_OBJ_CORE, (unsigned)i);
+    for (int i = 0; i < n; i++)
+        g_topo.cores[i] = hwloc_get_obj_by_type(t, HWLOC_OBJ_CORE, (unsigned)i);
     g_topo.ncores = n;
     g_topo.topo = t;
 }
@@ -59,7 +60,8 @@ int weft__topology_cores(void) {
 static int core_affinity(int a, int b) {
     if (a == b) return 1 << 20; /* same core: closest of all */
     if (!g_topo.topo) return 0;
-    hwloc_obj_t anc = hwloc_get_common_ancestor_obj(g_topo.topo, g_topo.cores[a], g_topo.cores[b]);
+    hwloc_obj_t anc =
+        hwloc_get_common_ancestor_obj(g_topo.topo, g_topo.cores[a], g_topo.cores[b]);
     return anc ? anc->depth : 0;
 }
 
@@ -67,7 +69,8 @@ void weft__topology_steal_order(int nworkers, int worker, int *out) {
     int nc = weft__topology_cores();
     int k = 0;
     /* Rotation by `worker` gives each thief a different first victim among equals. */
-    for (int step = 1; step < nworkers; step++) out[k++] = (worker + step) % nworkers;
+    for (int step = 1; step < nworkers; step++)
+        out[k++] = (worker + step) % nworkers;
     int me = worker % nc;
     /* Insertion sort, stable, nearest first: n is small and this runs once per worker. */
     for (int i = 1; i < k; i++) {
@@ -84,6 +87,7 @@ int weft__topology_pin(int worker) {
     int nc = weft__topology_cores();
     if (!g_topo.topo) return -ENOTSUP;
     hwloc_obj_t core = g_topo.cores[worker % nc];
-    if (hwloc_set_cpubind(g_topo.topo, core->cpuset, HWLOC_CPUBIND_THREAD) != 0) return -errno;
+    if (hwloc_set_cpubind(g_topo.topo, core->cpuset, HWLOC_CPUBIND_THREAD) != 0)
+        return -errno;
     return 0;
 }

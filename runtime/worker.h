@@ -34,10 +34,10 @@ typedef struct weft__worker {
     /* --- owned by this worker's thread --- */
     weft_runtime_t *rt;
     int id;
-    weft_fiber_t *current;  /* running fiber, NULL in the scheduler context */
+    weft_fiber_t *current;   /* running fiber, NULL in the scheduler context */
     weft__fctx_t sched_fctx; /* the scheduler loop's saved context */
     weft__san_ctx_t sched_san;
-    weft__fctx_t *save_slot; /* where the resumed side stores the context we left */
+    weft__fctx_t *save_slot;     /* where the resumed side stores the context we left */
     weft__san_ctx_t *resume_san; /* sanitizer state of the context being resumed */
     struct {
         int kind;
@@ -45,14 +45,16 @@ typedef struct weft__worker {
         void (*fn)(void *);
         void *arg;
     } after;
-    uint32_t tick;          /* fibers picked; every 61st looks at the injection queue */
-    uint32_t next_streak;   /* consecutive picks from the run-next slot */
+    uint32_t tick;        /* fibers picked; every 61st looks at the injection queue */
+    uint32_t next_streak; /* consecutive picks from the run-next slot */
     uint32_t rng;
-    int spinning;           /* counted in rt->nspinning */
+    uint64_t id_next, id_end; /* a block of fiber ids taken from the global counter */
+    _Atomic uint64_t spawned; /* written only by this worker (no locked add) */
+    int spinning;             /* counted in rt->nspinning */
     weft__stack_cache_t stacks;
-    int *steal_order;       /* the other workers, nearest first */
+    int *steal_order; /* the other workers, nearest first */
     pthread_t thread;
-    int own_thread;         /* 0 for worker 0 of weft_run (the caller's thread) */
+    int own_thread; /* 0 for worker 0 of weft_run (the caller's thread) */
     void *altstack;
 
     /* --- shared --- */
@@ -109,12 +111,9 @@ void weft__wakeup(weft_runtime_t *rt);
 int weft__live_inc(weft_runtime_t *rt);
 void weft__live_dec(weft_runtime_t *rt);
 
-/* The scheduler loop of worker w on the calling thread; returns when the runtime stops. */
+/* The scheduler loop of worker w on the calling thread; returns when the runtime stops.
+ */
 void weft__worker_loop(weft__worker_t *w);
-
-/* Switches from the running fiber to the next runnable one (or the scheduler
- * context), after arranging w->after. Returns when the fiber is resumed. */
-void weft__switch_out(weft__worker_t *w, weft_fiber_t *self);
 
 /* The fiber's final switch (never returns). */
 _Noreturn void weft__switch_exit(weft__worker_t *w, weft_fiber_t *self);
