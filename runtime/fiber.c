@@ -111,7 +111,6 @@ void weft__fiber_finish_unstarted(weft_fiber_t *f) {
     weft_runtime_t *rt = f->rt;
     f->result = NULL;
     weft__fiber_complete(f);
-    weft__san_fiber_destroy(&f->san);
     weft__fiber_unref(f);
     weft__live_dec(rt);
 }

@@ -45,7 +45,10 @@ struct weft__worker;
 struct weft__slab;
 
 #define WEFT__TIMER_NONE ((size_t)-1)
-#define WEFT__CANARY     0x7765667463616e61ULL /* "weftcana" */
+/* The canary is the lowest word of an unguarded stack, which must stay zero:
+ * fresh anonymous memory reads as zero, and reading an untouched page maps the
+ * kernel's shared zero page, so checking it costs no resident memory (writing a
+ * non-zero pattern there would cost a page per fiber). Only an overflow writes it. */
 
 struct weft_fiber {
     /* --- scheduling (hot) --- */
@@ -94,9 +97,10 @@ struct weft_fiber {
 _Noreturn void weft__overflow_report(const weft_fiber_t *f, const char *how,
                                      const void *addr);
 
-/* Aborts with a report if the fiber's stack canary was overwritten. */
+/* Aborts with a report if an unguarded stack's canary was overwritten. */
 static inline void weft__fiber_check_canary(const weft_fiber_t *f) {
-    if (__builtin_expect(*(const uint64_t *)f->stack_lo != WEFT__CANARY, 0))
+    if (!f->stack_guarded &&
+        __builtin_expect(*(const volatile uint64_t *)f->stack_lo != 0, 0))
         weft__overflow_report(f, "stack canary overwritten, detected at a switch", NULL);
 }
 

@@ -42,9 +42,10 @@ void weft__san_fiber_create(weft__san_ctx_t *c, void *lo, size_t size) {
     c->stack_lo = lo;
     c->stack_size = size;
     c->asan_fake_stack = NULL;
-    c->tsan_fiber = NULL;
 #if defined(WEFT_TSAN)
-    c->tsan_fiber = __tsan_create_fiber(0);
+    /* A TSan fiber costs a large zeroed allocation, so a shell keeps its one
+     * across the fibers it hosts (destroyed with the shell's slab). */
+    if (!c->tsan_fiber) c->tsan_fiber = __tsan_create_fiber(0);
 #endif
 }
 

@@ -45,6 +45,7 @@ typedef struct weft__san_ctx {
 #endif
 
 void weft__san_thread_ctx(weft__san_ctx_t *c); /* the calling thread's own stack */
+/* A fiber starts on a shell's stack / the shell is unmapped (stack.c). */
 void weft__san_fiber_create(weft__san_ctx_t *c, void *lo, size_t size);
 void weft__san_fiber_destroy(weft__san_ctx_t *c);
 #if defined(WEFT_ASAN) || defined(WEFT_TSAN)

@@ -143,6 +143,7 @@ void weft__stack_pool_destroy(weft__stack_pool_t *p) {
             weft_fiber_t *f =
                 (weft_fiber_t *)(base + (size_t)(i + 1) * p->slot_size - object_bytes());
             weft__san_stack_deregister(f->valgrind_id);
+            weft__san_fiber_destroy(&f->san);
         }
         if (s->guarded) atomic_fetch_sub(&g_guard_used, s->nslots);
         munmap(s->base, s->bytes);
@@ -154,18 +155,12 @@ void weft__stack_pool_destroy(weft__stack_pool_t *p) {
     p->nfree = 0;
 }
 
-/* The spawner initialises every other field (fiber.c). */
-static void shell_reset(weft_fiber_t *f) {
-    *(uint64_t *)f->stack_lo = WEFT__CANARY;
-}
-
 weft_fiber_t *weft__shell_get(weft__stack_pool_t *p, weft__stack_cache_t *c) {
     weft_fiber_t *f;
     if (c && c->free) {
         f = c->free;
         c->free = f->pool_next;
         c->nfree--;
-        shell_reset(f);
         return f;
     }
     weft__spin_lock(&p->lock);
@@ -186,7 +181,6 @@ weft_fiber_t *weft__shell_get(weft__stack_pool_t *p, weft__stack_cache_t *c) {
         c->nfree++;
     }
     weft__spin_unlock(&p->lock);
-    shell_reset(f);
     return f;
 }
 

@@ -3,7 +3,7 @@
  * Stacks are carved from slabs mapped with MAP_NORESERVE (memory is committed
  * page by page on first touch) and MADV_NOHUGEPAGE (a 2 MiB huge page would turn
  * a 4 KiB parked fiber into 2 MiB). Layout of one slot, low to high addresses:
- *     [guard page (PROT_NONE) | stack, canary at its lowest word ... | fiber object]
+ *     [guard page (PROT_NONE) | stack, zero canary at its lowest word ... | fiber object]
  * Each guard page splits the mapping, costing two kernel VMAs per stack; Linux
  * caps a process at vm.max_map_count VMAs (65530 by default). So guard pages are
  * used while the process stays within a budget derived from that limit (half of

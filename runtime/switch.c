@@ -48,7 +48,6 @@ static void run_after(weft__worker_t *w) {
         break;
     case WEFT__AFTER_EXIT: {
         weft_runtime_t *rt = f->rt;
-        weft__san_fiber_destroy(&f->san);
         weft__fiber_unref(f);
         weft__live_dec(rt);
         break;
