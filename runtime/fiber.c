@@ -143,14 +143,19 @@ int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
         f->joiner = p;
         f->joiner_token = tok;
         r = weft__park(p, tok, deadline, weft__spin_unlock_cb, &f->join_lock);
+        if (r == 0) {
+            /* Granted: f is done and its exit no longer touches the join fields;
+             * this join consumes the handle, so they need no reset. */
+            if (result) *result = f->result;
+            weft__fiber_unref(f);
+            return 0;
+        }
+        /* Settled by deadline or cancel: this join received nothing. Unpublish. */
         weft__spin_lock(&f->join_lock);
         f->joiner = NULL;
         f->join_busy = 0;
-        if (r != 0) {
-            /* Settled by deadline or cancel: this join received nothing. */
-            weft__spin_unlock(&f->join_lock);
-            return r;
-        }
+        weft__spin_unlock(&f->join_lock);
+        return r;
     }
     weft__spin_unlock(&f->join_lock);
     if (result) *result = f->result;
@@ -208,12 +213,16 @@ int weft_yield(void) {
     }
     if (f->shield == 0 && atomic_load_explicit(&f->cancelled, memory_order_acquire))
         return -ECANCELED;
-    if (!weft__runq_has_work(&w->runq) && !weft__deque_has_work(&w->spawns) &&
-        weft__mpsc_len(&w->rt->inject) == 0 && weft__timers_next(&w->timers) > weft_now())
-        return 0; /* nobody else to run here */
+    weft_fiber_t *next = weft__pick_local(w);
+    if (!next) next = weft__inject_take(w);
+    if (!next && weft__timers_next(&w->timers) <= weft_now() &&
+        weft__timers_run(w, weft_now()))
+        next = weft__pick_local(w);
+    if (!next) return 0; /* nobody else to run here */
     w->after.kind = WEFT__AFTER_REQUEUE;
     w->after.fiber = f;
-    weft__switch_out(w, f);
+    weft__fiber_check_canary(f);
+    weft__jump_to(w, &f->ctx, &f->san, next, 0);
     return 0;
 }
 

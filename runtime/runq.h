@@ -60,8 +60,14 @@ static inline weft_fiber_t *weft__runq_pop(weft__runq_t *q) {
     }
 }
 
-/* Owner: puts f into the run-next slot and returns the fiber it displaced. */
+/* Owner: puts f into the run-next slot and returns the fiber it displaced. Only
+ * the owner stores a fiber there (thieves only take one out), so an empty slot
+ * can be filled with a plain release store. */
 static inline weft_fiber_t *weft__runq_next_swap(weft__runq_t *q, weft_fiber_t *f) {
+    if (!atomic_load_explicit(&q->next, memory_order_relaxed)) {
+        atomic_store_explicit(&q->next, f, memory_order_release);
+        return NULL;
+    }
     return atomic_exchange_explicit(&q->next, f, memory_order_acq_rel);
 }
 
