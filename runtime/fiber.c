@@ -214,7 +214,10 @@ int weft_yield(void) {
     if (f->shield == 0 && atomic_load_explicit(&f->cancelled, memory_order_acquire))
         return -ECANCELED;
     weft_fiber_t *next = weft__pick_local(w);
-    if (!next) next = weft__inject_take(w);
+    if (!next) {
+        next = weft__inject_take(w);
+        if (next && !weft__startable(next)) next = NULL;
+    }
     if (!next && weft__timers_next(&w->timers) <= weft_now() &&
         weft__timers_run(w, weft_now()))
         next = weft__pick_local(w);

@@ -42,6 +42,11 @@ void weft__san_fiber_create(weft__san_ctx_t *c, void *lo, size_t size) {
     c->stack_lo = lo;
     c->stack_size = size;
     c->asan_fake_stack = NULL;
+#if defined(WEFT_ASAN)
+    /* A recycled stack still carries the redzone poison of its previous fiber's
+     * frames, which never returned: clear it before new frames land there. */
+    __asan_unpoison_memory_region(lo, size);
+#endif
 #if defined(WEFT_TSAN)
     /* A TSan fiber costs a large zeroed allocation, so a shell keeps its one
      * across the fibers it hosts (destroyed with the shell's slab). */

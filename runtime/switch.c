@@ -155,12 +155,7 @@ weft_fiber_t *weft__pick_local(weft__worker_t *w) {
             }
         }
         if (!f) return NULL;
-        if (atomic_load_explicit(&f->state, memory_order_relaxed) == WEFT__FIBER_NEW &&
-            atomic_load_explicit(&f->cancelled, memory_order_acquire)) {
-            weft__fiber_finish_unstarted(f);
-            continue;
-        }
-        return f;
+        if (weft__startable(f)) return f;
     }
 }
 
@@ -185,6 +180,16 @@ void weft__fiber_entry(weft__transfer_t t) {
     weft__switch_exit(weft__worker_self(), f);
 }
 
+int weft__startable(weft_fiber_t *f) {
+    if (atomic_load_explicit(&f->state, memory_order_relaxed) == WEFT__FIBER_NEW &&
+        atomic_load_explicit(&f->cancelled, memory_order_acquire)) {
+        weft__fiber_finish_unstarted(f);
+        return 0;
+    }
+    return 1;
+}
+
 void weft__run_from_scheduler(weft__worker_t *w, weft_fiber_t *f) {
-    weft__jump_to(w, &w->sched_fctx, &w->sched_san, f, 0);
+    /* Stolen and injected fibers reach here without passing weft__pick_local. */
+    if (weft__startable(f)) weft__jump_to(w, &w->sched_fctx, &w->sched_san, f, 0);
 }
