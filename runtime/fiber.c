@@ -107,14 +107,6 @@ void weft__fiber_complete(weft_fiber_t *f) {
     if (won) weft__parker_unpark(j);
 }
 
-void weft__fiber_finish_unstarted(weft_fiber_t *f) {
-    weft_runtime_t *rt = f->rt;
-    f->result = NULL;
-    weft__fiber_complete(f);
-    weft__fiber_unref(f);
-    weft__live_dec(rt);
-}
-
 int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
     if (!f) return -EINVAL;
     weft_fiber_t *self = current_fiber();
@@ -214,10 +206,7 @@ int weft_yield(void) {
     if (f->shield == 0 && atomic_load_explicit(&f->cancelled, memory_order_acquire))
         return -ECANCELED;
     weft_fiber_t *next = weft__pick_local(w);
-    if (!next) {
-        next = weft__inject_take(w);
-        if (next && !weft__startable(next)) next = NULL;
-    }
+    if (!next) next = weft__inject_take(w);
     if (!next && weft__timers_next(&w->timers) <= weft_now() &&
         weft__timers_run(w, weft_now()))
         next = weft__pick_local(w);

@@ -6,9 +6,9 @@
  * A "shell" is a fiber object + stack not in use; shells are pooled (stack.c).
  *
  * States (where the fiber is, who may move it):
- *   NEW       queued, never run: in a run queue or the injection queue; the
- *             worker that picks it either starts it or, if it was cancelled,
- *             finishes it without running it.
+ *   NEW       queued, never run: in a run queue or the injection queue; when
+ *             first switched to, it runs its function unless it was cancelled
+ *             by then, in which case it finishes at once (result NULL).
  *   RUNNABLE  registers saved; in exactly one run queue / run-next slot /
  *             injection queue; any worker of its runtime may pick or steal it.
  *   RUNNING   on exactly one worker (w->current == f).
@@ -115,13 +115,8 @@ static inline int weft__rendezvous_arrive(weft_fiber_t *f) {
 /* Releases one reference; the last one returns the shell to a pool. */
 void weft__fiber_unref(weft_fiber_t *f);
 
-/* Completes a fiber (result stored): FLS destructors ran already; marks it DONE,
- * wakes the joiner. Runs on the fiber's own stack or, for a fiber cancelled before
- * it started, on whichever context picked it. */
+/* Completes a fiber (result stored, FLS destructors run): marks it DONE and
+ * wakes the joiner. Runs on the fiber's own stack. */
 void weft__fiber_complete(weft_fiber_t *f);
-
-/* A fiber that was cancelled before it ever ran: complete it without running it
- * and drop the running reference. Called by the picker instead of switching. */
-void weft__fiber_finish_unstarted(weft_fiber_t *f);
 
 #endif

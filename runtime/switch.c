@@ -154,8 +154,7 @@ weft_fiber_t *weft__pick_local(weft__worker_t *w) {
                 if (!f) f = weft__runq_pop(&w->runq);
             }
         }
-        if (!f) return NULL;
-        if (weft__startable(f)) return f;
+        return f;
     }
 }
 
@@ -172,24 +171,20 @@ _Noreturn void weft__switch_exit(weft__worker_t *w, weft_fiber_t *self) {
 void weft__fiber_entry(weft__transfer_t t) {
     weft__worker_t *w = weft__switch_finish(t);
     weft_fiber_t *f = w->current;
-    void *result = f->fn(f->arg);
-    weft__fls_exit(f);
-    f->result = result;
+    /* A fiber cancelled before it started never runs its function. It is
+     * finished here, on its own stack, rather than by whoever picked it: the
+     * picker may be a fiber parking with a lock held (joining this very fiber,
+     * say), which only the after-switch action above has now released. */
+    if (!atomic_load_explicit(&f->cancelled, memory_order_acquire)) {
+        void *result = f->fn(f->arg);
+        weft__fls_exit(f);
+        f->result = result;
+    }
     weft__fiber_complete(f);
     /* The fiber may have moved while it ran: ask again which worker runs it. */
     weft__switch_exit(weft__worker_self(), f);
 }
 
-int weft__startable(weft_fiber_t *f) {
-    if (atomic_load_explicit(&f->state, memory_order_relaxed) == WEFT__FIBER_NEW &&
-        atomic_load_explicit(&f->cancelled, memory_order_acquire)) {
-        weft__fiber_finish_unstarted(f);
-        return 0;
-    }
-    return 1;
-}
-
 void weft__run_from_scheduler(weft__worker_t *w, weft_fiber_t *f) {
-    /* Stolen and injected fibers reach here without passing weft__pick_local. */
-    if (weft__startable(f)) weft__jump_to(w, &w->sched_fctx, &w->sched_san, f, 0);
+    weft__jump_to(w, &w->sched_fctx, &w->sched_san, f, 0);
 }

@@ -128,9 +128,11 @@ int weft__timers_run(weft__worker_t *w, int64_t now) {
         int more = t->len && t->heap[0]->timer_deadline <= now;
         publish_next(t);
         weft__spin_unlock(&t->lock);
-        /* Unpark outside the heap lock: it may push to run queues and wake workers. */
+        /* Unpark outside the heap lock (it may wake workers), and to the ring's
+         * tail rather than the run-next slot, so fibers due together run in
+         * deadline order. */
         for (int i = 0; i < n; i++)
-            weft__parker_unpark(&won[i]->parker);
+            if (weft__rendezvous_arrive(won[i])) weft__ready(won[i], 0);
         total += n;
         if (!more) return total;
     }

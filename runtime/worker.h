@@ -127,10 +127,6 @@ weft_fiber_t *weft__pick_local(weft__worker_t *w);
 /* A fair share of the injection queue moved into w's ring; returns one to run. */
 weft_fiber_t *weft__inject_take(weft__worker_t *w);
 
-/* 0 if f was cancelled before it ever ran, in which case it has just been
- * finished without running and must not be switched to; else 1. */
-int weft__startable(weft_fiber_t *f);
-
 /* From the scheduler context: runs f until some fiber switches back to it. */
 void weft__run_from_scheduler(weft__worker_t *w, weft_fiber_t *f);
 
