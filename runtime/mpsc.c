@@ -19,8 +19,10 @@ static void link_node(weft__mpsc_t *q, weft__mpsc_node_t *n) {
 }
 
 void weft__mpsc_push(weft__mpsc_t *q, weft__mpsc_node_t *n) {
-    link_node(q, n);
+    /* Count first: a consumer may pop the node the moment it is linked, and the
+     * count must never go below zero. */
     atomic_fetch_add_explicit(&q->len, 1, memory_order_seq_cst);
+    link_node(q, n);
 }
 
 weft__mpsc_node_t *weft__mpsc_pop(weft__mpsc_t *q) {

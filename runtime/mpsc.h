@@ -6,9 +6,9 @@
  *   push          safe        safe
  *   pop           safe        needs the consumer token (weft__mpsc_try_consume)
  * push is wait-free (one exchange + one store). pop may report "busy" while a
- * producer sits between its exchange and its link store; `len` counts fully
- * pushed nodes not yet popped, so "len > 0" means work exists even if a pop
- * momentarily finds the chain unlinked. */
+ * producer sits between its exchange and its link store; `len` counts nodes
+ * pushed (counted before they are linked) and not yet popped, so "len > 0" means
+ * work exists or is about to, even if a pop momentarily finds the chain unlinked. */
 #ifndef WEFT_RUNTIME_MPSC_H
 #define WEFT_RUNTIME_MPSC_H
 

@@ -7,6 +7,7 @@
  * and are joined, then everything is freed. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,9 @@ static void free_workers(weft_runtime_t *rt, int n) {
 }
 
 static void runtime_free(weft_runtime_t *rt) {
+    /* A foreign waker may still be inside weft__wakeup(rt) (switch.c). */
+    while (atomic_load_explicit(&rt->foreign_wakers, memory_order_acquire) != 0)
+        sched_yield();
     free_workers(rt, rt->nworkers);
     weft__stack_pool_destroy(&rt->stacks);
     free(rt->workers);

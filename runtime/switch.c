@@ -75,6 +75,18 @@ __attribute__((noinline)) static void push_ring_full(weft__worker_t *w, weft_fib
     if (weft__runq_push(&w->runq, f) != 0) weft__mpsc_push(&w->rt->inject, &f->inject);
 }
 
+/* From outside the runtime (a plain thread, a worker of another runtime): once
+ * f is in the injection queue it may run, finish, and let the runtime stop and
+ * be freed while this thread still calls weft__wakeup(rt). The runtime waits for
+ * `foreign_wakers` to drain before it frees itself (runtime.c), and f, still
+ * parked or new when the count is raised, keeps the runtime alive until then. */
+static void inject_foreign(weft_runtime_t *rt, weft_fiber_t *f) {
+    atomic_fetch_add_explicit(&rt->foreign_wakers, 1, memory_order_relaxed);
+    weft__mpsc_push(&rt->inject, &f->inject);
+    weft__wakeup(rt);
+    atomic_fetch_sub_explicit(&rt->foreign_wakers, 1, memory_order_release);
+}
+
 void weft__ready(weft_fiber_t *f, int as_next) {
     weft_runtime_t *rt = f->rt;
     weft__worker_t *w = weft__worker_self();
@@ -88,8 +100,7 @@ void weft__ready(weft_fiber_t *f, int as_next) {
         if (rt->nworkers > 1) weft__wakeup(rt);
         return;
     }
-    weft__mpsc_push(&rt->inject, &f->inject);
-    weft__wakeup(rt);
+    inject_foreign(rt, f);
 }
 
 void weft__ready_spawn(weft_fiber_t *f) {
@@ -100,8 +111,7 @@ void weft__ready_spawn(weft_fiber_t *f) {
         if (rt->nworkers > 1) weft__wakeup(rt);
         return;
     }
-    weft__mpsc_push(&rt->inject, &f->inject);
-    weft__wakeup(rt);
+    inject_foreign(rt, f);
 }
 
 /* Takes up to a fair share of the injection queue into the local ring; returns

@@ -86,6 +86,10 @@ struct weft_runtime {
     atomic_int nidle;
     atomic_int nspinning;
 
+    /* threads outside the runtime between injecting a fiber and finishing their
+     * wake-up of a worker (switch.c); the runtime is freed only at zero */
+    _Atomic int foreign_wakers;
+
     /* stats */
     _Atomic uint64_t spawned, steals, parks;
 };
