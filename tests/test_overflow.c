@@ -1,6 +1,7 @@
 /* tests/test_overflow.c: a fiber stack overflow is reported by name. A child
- * process runs a runtime whose fiber recurses without bound; the parent captures
- * the child's stderr and requires death by SIGABRT with weft's report
+ * process runs a runtime whose fiber recurses without bound (guard page) or
+ * overwrites its stack's canary (unguarded stacks); the parent captures the
+ * child's stderr and requires death by SIGABRT with weft's report
  * "weft: fiber <id> overflowed its <n>-byte stack (...)". */
 #include "harness.h"
 
@@ -25,19 +26,31 @@ static void *overflow_fiber(void *arg) {
     return WT_PTR(recurse(0));
 }
 
-static _Noreturn void child(int err_fd) {
+/* An unguarded stack (stack_guard = -1): the fiber overwrites the canary at
+ * the bottom of its own stack, as an overflow that stopped just past the end
+ * would, then blocks; the switch out must notice and report it. */
+static void *canary_fiber(void *arg) {
+    (void)arg;
+    weft_fiber_t *self = weft_self();
+    *(volatile uint64_t *)self->stack_lo = 1;
+    weft_sleep_until(weft_after(WEFT_MSEC(1)));
+    return NULL;
+}
+
+static _Noreturn void child(int err_fd, int stack_guard, void *(*body)(void *)) {
     dup2(err_fd, STDERR_FILENO);
     close(err_fd);
     signal(SIGALRM, SIG_DFL); /* not the harness's watchdog handler */
     alarm(60); /* an unnoticed overflow that hangs dies by SIGALRM: a failure */
     weft_runtime_opts_t o = {0};
     o.workers = 1;
-    weft_run(&o, overflow_fiber, NULL, NULL);
+    o.stack_guard = stack_guard;
+    weft_run(&o, body, NULL, NULL);
     _exit(0); /* reaching this is a failure too: the overflow went unnoticed */
 }
 
-static void stack_overflow_is_reported(void **state) {
-    (void)state;
+/* Runs body in a child process; returns its stderr in out and its wait status. */
+static int run_child(int stack_guard, void *(*body)(void *), char *out, size_t cap) {
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     fflush(NULL);
@@ -45,17 +58,16 @@ static void stack_overflow_is_reported(void **state) {
     assert_true(pid >= 0);
     if (pid == 0) {
         close(fds[0]);
-        child(fds[1]);
+        child(fds[1], stack_guard, body);
     }
     close(fds[1]);
-    static char out[1 << 16];
     size_t len = 0;
     for (;;) {
-        ssize_t n = read(fds[0], out + len, sizeof out - 1 - len);
+        ssize_t n = read(fds[0], out + len, cap - 1 - len);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         len += (size_t)n;
-        if (len == sizeof out - 1) break; /* enough; the rest is not needed */
+        if (len == cap - 1) break; /* enough; the rest is not needed */
     }
     out[len] = 0;
     close(fds[0]);
@@ -64,9 +76,19 @@ static void stack_overflow_is_reported(void **state) {
     while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
     }
     assert_int_equal(w, pid);
+    return status;
+}
 
-    int ours = strstr(out, "weft: fiber ") && strstr(out, "overflowed its ") &&
-               strstr(out, "-byte stack");
+static int our_report(const char *out) {
+    return strstr(out, "weft: fiber ") && strstr(out, "overflowed its ") &&
+           strstr(out, "-byte stack");
+}
+
+static void stack_overflow_is_reported(void **state) {
+    (void)state;
+    static char out[1 << 16];
+    int status = run_child(0, overflow_fiber, out, sizeof out);
+    int ours = our_report(out);
 #if WT_SANITIZED
     /* Under ASan or TSan the sanitizer's own SIGSEGV handling may see the fault
      * before weft's handler and print its "stack-overflow" report, then exit
@@ -82,6 +104,7 @@ static void stack_overflow_is_reported(void **state) {
     }
 #else
     if (!ours) fail_msg("child reported no overflow; its stderr was:\n%s", out);
+    if (!strstr(out, "guard page hit")) fail_msg("not a guard-page report:\n%s", out);
     if (!WIFSIGNALED(status))
         fail_msg("child was not killed by a signal (status 0x%x); stderr:\n%s", status,
                  out);
@@ -89,9 +112,20 @@ static void stack_overflow_is_reported(void **state) {
 #endif
 }
 
+static void canary_overwrite_is_reported(void **state) {
+    (void)state;
+    static char out[1 << 16];
+    int status = run_child(-1, canary_fiber, out, sizeof out);
+    if (!our_report(out) || !strstr(out, "canary"))
+        fail_msg("child reported no canary overwrite; its stderr was:\n%s", out);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         WT_TEST(stack_overflow_is_reported),
+        WT_TEST(canary_overwrite_is_reported),
     };
     return WT_RUN_TESTS(tests);
 }

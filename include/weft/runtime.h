@@ -41,7 +41,8 @@ WEFT_API int weft_runtime_create(weft_runtime_t **rt, const weft_runtime_opts_t 
  * stops and joins the workers and frees the runtime. Fiber handles of the runtime
  * that were never joined become invalid. Errors: -EINVAL (NULL), -EDEADLK (called
  * from a fiber or a worker of this runtime), -EPERM (rt was made by weft_run).
- * Callable from a plain thread or from a fiber of another runtime. */
+ * Callable from a plain thread; from a fiber of another runtime it works but
+ * blocks that fiber's worker thread until the runtime is gone. */
 WEFT_API int weft_runtime_destroy(weft_runtime_t *rt);
 
 /* Like anyio.run: main_fn runs as a fiber of a new runtime whose worker 0 is the
@@ -62,7 +63,8 @@ WEFT_API int weft_runtime_workers(const weft_runtime_t *rt);
 /* Counters of a runtime, for tests, benchmarks and monitoring. Read racily: each
  * field is exact on its own, the set is not a snapshot. */
 typedef struct weft_runtime_stats {
-    uint64_t fibers_live;    /* spawned, not yet finished */
+    uint64_t fibers_live;    /* spawned, not yet finished (drops just after the
+                                fiber's final switch, a moment after its join) */
     uint64_t fibers_spawned; /* since creation */
     uint64_t steals;         /* fibers moved by work stealing */
     uint64_t parks;          /* times a worker slept on its futex */
