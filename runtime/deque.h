@@ -40,6 +40,12 @@ weft_fiber_t *weft__deque_pop(weft__deque_t *d);
 /* Thief: the oldest fiber, or NULL (empty, or lost a race). */
 weft_fiber_t *weft__deque_steal(weft__deque_t *d);
 
+/* Items in the deque (approximate when read by another thread). */
+static inline int64_t weft__deque_len(weft__deque_t *d) {
+    return atomic_load_explicit(&d->bottom, memory_order_acquire) -
+           atomic_load_explicit(&d->top, memory_order_acquire);
+}
+
 static inline int weft__deque_has_work(weft__deque_t *d) {
     return atomic_load_explicit(&d->bottom, memory_order_acquire) >
            atomic_load_explicit(&d->top, memory_order_acquire);

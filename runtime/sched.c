@@ -39,8 +39,11 @@
  * between fibers, every 61 picks).
  * Stealing order: victims nearest first (runtime/topology.c); from each, the
  * oldest fiber of its spawn deque (the root of its largest pending subtree),
- * else half of its ring; a victim's run-next slot only on the last of 4 passes,
- * so a hand-off between two fibers on one worker is not broken up needlessly. */
+ * else half of its ring. A victim's run-next fiber, and the lone spawn of a
+ * victim with nothing else queued, are taken only on the last of 4 passes,
+ * after a 3 us pause: they are what the victim is about to run, and taking them
+ * would move a spawn-then-join or a hand-off pair across cores for nothing.
+ */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -49,7 +52,14 @@
 #include "runtime/futex.h"
 #include "runtime/worker.h"
 
-#define SPIN_NS 50000 /* how long a worker looks for work before it sleeps */
+#define SPIN_NS            50000 /* how long a worker looks for work before it sleeps */
+#define LAST_PASS_PAUSE_NS 3000  /* before a steal of a victim's next fiber */
+
+static void pause_ns(int64_t ns) {
+    int64_t until = weft_now() + ns;
+    while (weft_now() < until)
+        weft__cpu_relax();
+}
 
 void weft__wakeup(weft_runtime_t *rt) {
     atomic_thread_fence(memory_order_seq_cst); /* (A) */
@@ -109,13 +119,21 @@ void weft__runtime_close(weft_runtime_t *rt) {
         stop(rt);
 }
 
-static weft_fiber_t *steal_pass(weft__worker_t *w, int take_next) {
+/* One pass over the victims. `last` is the fourth pass: only then does a thief
+ * take a victim's run-next fiber or the single spawn of a victim that has
+ * nothing else queued. Such a lone fiber is most likely the one its worker is
+ * about to run (a spawn followed by a join, a hand-off), and taking it would
+ * only move both fibers across cores; the caller pauses briefly before the last
+ * pass to give the victim that chance (as Go does for its run-next slot). */
+static weft_fiber_t *steal_pass(weft__worker_t *w, int last) {
     weft_runtime_t *rt = w->rt;
     int64_t now = -1;
     for (int i = 0; i < rt->nworkers - 1; i++) {
         weft__worker_t *v = rt->workers[w->steal_order[i]];
-        weft_fiber_t *f = weft__deque_steal(&v->spawns);
-        if (!f) f = weft__runq_steal(&v->runq, &w->runq, take_next);
+        weft_fiber_t *f = NULL;
+        if (last || weft__deque_len(&v->spawns) > 1 || weft__runq_len(&v->runq) > 0)
+            f = weft__deque_steal(&v->spawns);
+        if (!f) f = weft__runq_steal(&v->runq, &w->runq, last);
         if (f) {
             atomic_fetch_add_explicit(&rt->steals, 1, memory_order_relaxed);
             return f;
@@ -206,8 +224,10 @@ static weft_fiber_t *find_runnable(weft__worker_t *w) {
             if (w->spinning) {
                 int64_t until = weft_now() + SPIN_NS;
                 do {
-                    for (int pass = 0; pass < 4 && !f; pass++)
+                    for (int pass = 0; pass < 4 && !f; pass++) {
+                        if (pass == 3) pause_ns(LAST_PASS_PAUSE_NS);
                         f = steal_pass(w, pass == 3);
+                    }
                     if (!f) f = weft__inject_take(w);
                     if (f) {
                         stop_spinning(w, 1);
