@@ -6,5 +6,8 @@
 #include "weft/time.h"
 #include "weft/runtime.h"
 #include "weft/fiber.h"
+#include "weft/mutex.h"
+#include "weft/sem.h"
+#include "weft/event.h"
 
 #endif

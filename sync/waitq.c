@@ -1,0 +1,78 @@
+/* sync/waitq.c: the FIFO waiter queue (see waitq.h for the protocol). */
+#include "sync/waitq.h"
+
+void weft__waitq_push(weft__waitq_t *q, weft__waiter_t *w) {
+    w->next = NULL;
+    w->prev = q->tail;
+    if (q->tail)
+        q->tail->next = w;
+    else
+        q->head = w;
+    q->tail = w;
+    w->queued = 1;
+}
+
+void weft__waitq_remove(weft__waitq_t *q, weft__waiter_t *w) {
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        q->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        q->tail = w->prev;
+    w->prev = w->next = NULL;
+    w->queued = 0;
+}
+
+int weft__waitq_wait(weft__spin_t *lock, weft__waitq_t *q, weft__waiter_t *w,
+                     int64_t deadline) {
+    w->token = weft__parker_prepare(w->parker);
+    weft__waitq_push(q, w);
+    int r = weft__park(w->parker, w->token, deadline, weft__spin_unlock_cb, lock);
+    /* Timed out or cancelled: nothing was granted to this node. Retake the lock
+     * so the caller can unlink it (unless a granter did) and repair its state. */
+    if (r != 0) weft__spin_lock(lock);
+    return r;
+}
+
+weft__waiter_t *weft__waitq_grant(weft__waitq_t *q) {
+    weft__waiter_t *w;
+    while ((w = q->head)) {
+        weft__waitq_remove(q, w);
+        if (weft__parker_settle(w->parker, w->token)) return w;
+    }
+    return NULL;
+}
+
+weft__waiter_t *weft__waitq_grant_all(weft__waitq_t *q) {
+    weft__waiter_t *won = NULL, **tail = &won, *w;
+    while ((w = q->head)) {
+        weft__waitq_remove(q, w);
+        if (weft__parker_settle(w->parker, w->token)) {
+            *tail = w;
+            tail = &w->next;
+        }
+    }
+    return won;
+}
+
+void weft__waitq_wake_all(weft__waiter_t *w) {
+    while (w) {
+        /* Read the link first: once woken, the waiter may return and its frame,
+         * which holds the node, may end. */
+        weft__waiter_t *next = w->next;
+        weft__waitq_wake(w);
+        w = next;
+    }
+}
+
+int weft__wl_count(struct weft__wl *wl) {
+    weft__spin_t *lock = weft__wl_lock(wl);
+    weft__spin_lock(lock);
+    int n = 0;
+    for (weft__waiter_t *w = weft__wl_queue(wl)->head; w; w = w->next)
+        n++;
+    weft__spin_unlock(lock);
+    return n;
+}
