@@ -40,7 +40,7 @@ weft__waiter_t *weft__waitq_grant(weft__waitq_t *q) {
     weft__waiter_t *w;
     while ((w = q->head)) {
         weft__waitq_remove(q, w);
-        if (weft__parker_settle(w->parker, w->token)) return w;
+        if (w->presettled || weft__parker_settle(w->parker, w->token)) return w;
     }
     return NULL;
 }
@@ -49,7 +49,7 @@ weft__waiter_t *weft__waitq_grant_all(weft__waitq_t *q) {
     weft__waiter_t *won = NULL, **tail = &won, *w;
     while ((w = q->head)) {
         weft__waitq_remove(q, w);
-        if (weft__parker_settle(w->parker, w->token)) {
+        if (w->presettled || weft__parker_settle(w->parker, w->token)) {
             *tail = w;
             tail = &w->next;
         }

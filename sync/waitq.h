@@ -46,6 +46,8 @@ typedef struct weft__waiter {
     uint64_t token;
     uintptr_t data; /* primitive-specific, in both directions */
     int queued;
+    int presettled; /* already settled as granted by someone else (a condition's
+                       notify moving it to a lock's queue): a grant only wakes it */
 } weft__waiter_t;
 
 typedef struct weft__waitq {
