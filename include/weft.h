@@ -7,6 +7,8 @@
 #include "weft/runtime.h"
 #include "weft/fiber.h"
 #include "weft/mutex.h"
+#include "weft/rmutex.h"
+#include "weft/cond.h"
 #include "weft/sem.h"
 #include "weft/event.h"
 

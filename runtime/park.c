@@ -146,10 +146,10 @@ int weft__cancel_check(int64_t deadline) {
     return -ECANCELED;
 }
 
-int weft__checkpoint(void) {
+int weft__checkpoint(int64_t deadline) {
     weft__worker_t *w = weft__worker_self();
     weft_fiber_t *f = w ? w->current : NULL;
-    if (!f || !w->rt->checkpoints) return 0;
+    if (!f || !w->rt->checkpoints || weft__deadline_passed(deadline)) return 0;
     w->after.kind = WEFT__AFTER_REQUEUE;
     w->after.fiber = f;
     weft__switch_out(w, f);

@@ -90,7 +90,8 @@ static inline int weft__deadline_passed(int64_t deadline) {
 }
 
 /* With the runtime's `checkpoints` option, yields once (for a blocking call that
- * did not need to block); otherwise does nothing. Returns 0 or -ECANCELED. */
-int weft__checkpoint(void);
+ * did not need to block, unless `deadline` makes it a try); otherwise does
+ * nothing. Returns 0 or -ECANCELED. */
+int weft__checkpoint(int64_t deadline);
 
 #endif
