@@ -9,6 +9,7 @@
 #include "weft/mutex.h"
 #include "weft/rmutex.h"
 #include "weft/cond.h"
+#include "weft/queue.h"
 #include "weft/sem.h"
 #include "weft/event.h"
 
