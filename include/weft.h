@@ -10,6 +10,7 @@
 #include "weft/rmutex.h"
 #include "weft/cond.h"
 #include "weft/queue.h"
+#include "weft/rwlock.h"
 #include "weft/sem.h"
 #include "weft/event.h"
 
