@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_TESTS=OFF -DWEFT_BENCH=OFF
 cmake --build build/release -j"$(nproc)"
-./build/release/examples/skynet
+./build/release/examples/seed_lock
