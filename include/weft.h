@@ -11,6 +11,10 @@
 #include "weft/cond.h"
 #include "weft/queue.h"
 #include "weft/rwlock.h"
+#include "weft/flag.h"
+#include "weft/guard.h"
+#include "weft/once.h"
+#include "weft/limiter.h"
 #include "weft/sem.h"
 #include "weft/event.h"
 
