@@ -11,11 +11,15 @@
 #include "weft/cond.h"
 #include "weft/queue.h"
 #include "weft/rwlock.h"
+#include "weft/sem.h"
+#include "weft/event.h"
+#include "weft/revent.h"
+#include "weft/countdown.h"
+#include "weft/latch.h"
+#include "weft/barrier.h"
 #include "weft/flag.h"
 #include "weft/guard.h"
 #include "weft/once.h"
 #include "weft/limiter.h"
-#include "weft/sem.h"
-#include "weft/event.h"
 
 #endif
