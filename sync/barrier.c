@@ -31,29 +31,12 @@
 
 #include "sync/waitq.h"
 
-/* Under the lock: unlinks and settles every queued node; the winners are
- * chained through `next` with data = `code`. Returns the chain; *lost counts
- * the nodes whose waiter had already given up. */
+/* Under the lock: grants every queued node, stamping each winner with `code`;
+ * *lost (if not NULL) counts the nodes whose waiter had already given up. */
 static weft__waiter_t *settle_all(weft__waitq_t *q, int code, int *lost) {
-    weft__waiter_t *won = NULL, **tail = &won, *w;
-    int n = 0;
-    while ((w = q->head)) {
-        weft__waitq_remove(q, w);
-        if (weft__parker_settle(w->parker, w->token)) {
-            w->data = (uintptr_t)(intptr_t)code;
-            *tail = w;
-            tail = &w->next;
-        } else {
-            n++;
-        }
-    }
-    if (lost) *lost = n;
+    weft__waiter_t *won = weft__waitq_grant_all_counted(q, lost);
+    weft__waitq_chain_set_data(won, (uintptr_t)(intptr_t)code);
     return won;
-}
-
-static void set_codes(weft__waiter_t *w, int code) {
-    for (; w; w = w->next)
-        w->data = (uintptr_t)(intptr_t)code;
 }
 
 /* Under the lock: ends the current generation as broken and sets the barrier
@@ -133,7 +116,7 @@ int weft_barrier_wait(weft_barrier_t *b, int64_t deadline) {
         r = index;
         if (lost) {
             __atomic_store_n(&b->broken, 1, __ATOMIC_RELEASE);
-            set_codes(won, -ENOTRECOVERABLE);
+            weft__waitq_chain_set_data(won, (uintptr_t)(intptr_t)-ENOTRECOVERABLE);
             r = -ENOTRECOVERABLE;
         }
         weft__spin_unlock(lock);

@@ -30,29 +30,12 @@ static int load_state(const weft_latch_t *l) {
     return __atomic_load_n(&l->state, __ATOMIC_ACQUIRE);
 }
 
-/* Under the lock: unlinks and settles every queued node; the winners are
- * chained through `next` with data = `code`. Returns the chain; *lost counts
- * the nodes whose waiter had already given up. */
+/* Under the lock: grants every queued node, stamping each winner with `code`;
+ * *lost (if not NULL) counts the nodes whose waiter had already given up. */
 static weft__waiter_t *settle_all(weft__waitq_t *q, int code, int *lost) {
-    weft__waiter_t *won = NULL, **tail = &won, *w;
-    int n = 0;
-    while ((w = q->head)) {
-        weft__waitq_remove(q, w);
-        if (weft__parker_settle(w->parker, w->token)) {
-            w->data = (uintptr_t)(intptr_t)code;
-            *tail = w;
-            tail = &w->next;
-        } else {
-            n++;
-        }
-    }
-    if (lost) *lost = n;
+    weft__waiter_t *won = weft__waitq_grant_all_counted(q, lost);
+    weft__waitq_chain_set_data(won, (uintptr_t)(intptr_t)code);
     return won;
-}
-
-static void set_codes(weft__waiter_t *w, int code) {
-    for (; w; w = w->next)
-        w->data = (uintptr_t)(intptr_t)code;
 }
 
 /* Under the lock: breaks the latch; returns the waiters to wake. */
@@ -123,7 +106,7 @@ int weft_latch_wait(weft_latch_t *l, int64_t deadline) {
         won = settle_all(q, 0, &lost);
         int r = 0;
         if (lost) {
-            set_codes(won, -ENOTRECOVERABLE);
+            weft__waitq_chain_set_data(won, (uintptr_t)(intptr_t)-ENOTRECOVERABLE);
             r = -ENOTRECOVERABLE;
         }
         __atomic_store_n(&l->state, lost ? BROKEN : RELEASED, __ATOMIC_RELEASE);

@@ -19,7 +19,9 @@
 #define WAITERS ((uint64_t)2)
 #define READER  ((uint64_t)4)
 
-static uint64_t load(const weft_rwlock_t *l) { return __atomic_load_n(&l->state, __ATOMIC_ACQUIRE); }
+static uint64_t load(const weft_rwlock_t *l) {
+    return __atomic_load_n(&l->state, __ATOMIC_ACQUIRE);
+}
 
 static int cas(weft_rwlock_t *l, uint64_t *expect, uint64_t desired) {
     return __atomic_compare_exchange_n(&l->state, expect, desired, 0, __ATOMIC_ACQ_REL,
@@ -42,13 +44,16 @@ static int can_enter(uint64_t s, int writer) {
     return writer ? s == 0 : 1;
 }
 
-static uint64_t entered(uint64_t s, int writer) { return writer ? s | WRITER : s + READER; }
+static uint64_t entered(uint64_t s, int writer) {
+    return writer ? s | WRITER : s + READER;
+}
 
 static int lock_common(weft_rwlock_t *l, int writer, int64_t deadline) {
     if (!l) return -EINVAL;
     uintptr_t me = weft__self_id();
     uint64_t s = load(l);
-    if ((s & WRITER) && __atomic_load_n(&l->writer, __ATOMIC_RELAXED) == me) return -EDEADLK;
+    if ((s & WRITER) && __atomic_load_n(&l->writer, __ATOMIC_RELAXED) == me)
+        return -EDEADLK;
     int r = weft__cancel_check(deadline);
     if (r) return r;
     while (can_enter(s, writer))
@@ -88,8 +93,12 @@ granted:
     return 0;
 }
 
-int weft_rwlock_rdlock(weft_rwlock_t *l, int64_t deadline) { return lock_common(l, 0, deadline); }
-int weft_rwlock_wrlock(weft_rwlock_t *l, int64_t deadline) { return lock_common(l, 1, deadline); }
+int weft_rwlock_rdlock(weft_rwlock_t *l, int64_t deadline) {
+    return lock_common(l, 0, deadline);
+}
+int weft_rwlock_wrlock(weft_rwlock_t *l, int64_t deadline) {
+    return lock_common(l, 1, deadline);
+}
 
 /* The lock just became free (lock held, state has no holder): grant the head.
  * Returns the granted chain, to be woken after unlocking. */
@@ -112,7 +121,8 @@ static weft__waiter_t *grant_head(weft_rwlock_t *l, weft__waitq_t *q) {
         tail = &w->next;
     }
     *tail = NULL;
-    uint64_t s = (writer ? WRITER : readers * READER) | (weft__waitq_empty(q) ? 0 : WAITERS);
+    uint64_t s =
+        (writer ? WRITER : readers * READER) | (weft__waitq_empty(q) ? 0 : WAITERS);
     __atomic_store_n(&l->state, s, __ATOMIC_RELEASE);
     return won;
 }
@@ -150,6 +160,10 @@ int weft_rwlock_wrunlock(weft_rwlock_t *l) {
     return 0;
 }
 
-int weft_rwlock_readers(const weft_rwlock_t *l) { return l ? (int)(load(l) / READER) : -EINVAL; }
+int weft_rwlock_readers(const weft_rwlock_t *l) {
+    return l ? (int)(load(l) / READER) : -EINVAL;
+}
 
-int weft_rwlock_is_write_locked(const weft_rwlock_t *l) { return l && (load(l) & WRITER); }
+int weft_rwlock_is_write_locked(const weft_rwlock_t *l) {
+    return l && (load(l) & WRITER);
+}

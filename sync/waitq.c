@@ -45,16 +45,29 @@ weft__waiter_t *weft__waitq_grant(weft__waitq_t *q) {
     return NULL;
 }
 
-weft__waiter_t *weft__waitq_grant_all(weft__waitq_t *q) {
+weft__waiter_t *weft__waitq_grant_all_counted(weft__waitq_t *q, int *lost) {
     weft__waiter_t *won = NULL, **tail = &won, *w;
+    int n = 0;
     while ((w = q->head)) {
         weft__waitq_remove(q, w);
         if (w->presettled || weft__parker_settle(w->parker, w->token)) {
             *tail = w;
             tail = &w->next;
+        } else {
+            n++;
         }
     }
+    if (lost) *lost = n;
     return won;
+}
+
+weft__waiter_t *weft__waitq_grant_all(weft__waitq_t *q) {
+    return weft__waitq_grant_all_counted(q, NULL);
+}
+
+void weft__waitq_chain_set_data(weft__waiter_t *w, uintptr_t data) {
+    for (; w; w = w->next)
+        w->data = data;
 }
 
 void weft__waitq_wake_all(weft__waiter_t *w) {

@@ -88,6 +88,13 @@ weft__waiter_t *weft__waitq_grant(weft__waitq_t *q);
  * chained through `next` (for weft__waitq_wake_all, after unlocking). */
 weft__waiter_t *weft__waitq_grant_all(weft__waitq_t *q);
 
+/* As weft__waitq_grant_all; *lost receives how many nodes were dropped because
+ * their waiter had already given up (a barrier treats that as a break). */
+weft__waiter_t *weft__waitq_grant_all_counted(weft__waitq_t *q, int *lost);
+
+/* Stores `data` in every node of a granted chain (lock held, before the wake). */
+void weft__waitq_chain_set_data(weft__waiter_t *chain, uintptr_t data);
+
 /* Resumes a granted waiter; call without the lock. */
 static inline void weft__waitq_wake(weft__waiter_t *w) {
     weft__parker_unpark(w->parker);
