@@ -193,7 +193,9 @@ int weft_limiter_acquire(weft_limiter_t *l, int64_t deadline) {
     for (;;) {
         slot_t *s = find(l, me);
         if (s) {
-            int r = !l->reentrant ? -EDEADLK : s->count >= INT_MAX ? -EAGAIN : cancelled;
+            int r = !l->reentrant         ? -EDEADLK
+                    : s->count >= INT_MAX ? -EOVERFLOW
+                                          : cancelled;
             if (r == 0) s->count++;
             weft__spin_unlock(lock);
             if (r == 0) weft__checkpoint(deadline);

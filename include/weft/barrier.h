@@ -59,7 +59,8 @@ WEFT_API int weft_barrier_destroy(weft_barrier_t *b);
  *                     passed while queued: this call breaks the barrier;
  *   -ECANCELED        the calling fiber is cancelled (outside a shield; tries
  *                     still try): this call breaks the barrier;
- *   -EINVAL           NULL, or a barrier with 0 parties.
+ *   -EINVAL           NULL, or a statically initialised barrier with 0 or more
+ *                     than INT_MAX parties.
  * The last arrival does not yield unless the runtime's checkpoints option is
  * on; any other parks the caller once. A released waiter returns its index
  * even if its deadline or a cancel comes a moment later. */

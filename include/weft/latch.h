@@ -7,8 +7,8 @@
  * wait (a deadline, a try that cannot complete, a cancellation), since a party
  * that gives up means the rendezvous can no longer happen. The failing party
  * returns its own reason (-ETIMEDOUT, -ECANCELED); every other current and
- * future wait returns -ENOTRECOVERABLE. With parties 0 only abort ends the
- * waits.
+ * future wait returns -ENOTRECOVERABLE. With parties 0 the latch is never
+ * released: only a break (abort, or a failed wait) ends the waits.
  *
  * Fairness: the release (or the break) wakes every waiter in one pass (O(n)
  * settles under the internal lock, wake-ups outside it), fibers and threads

@@ -22,7 +22,8 @@
  * borrowers. So acquire and release never allocate, except that an acquire that
  * makes the number of simultaneous borrowers exceed that size (only possible with
  * total > WEFT__LIMITER_PRESIZE, or with a statically initialized limiter whose
- * total exceeds WEFT__LIMITER_INLINE) doubles the table once (-ENOMEM if that
+ * total exceeds WEFT__LIMITER_INLINE, or after an init or set_total whose table
+ * allocation failed, which they tolerate) doubles the table once (-ENOMEM if that
  * fails). Destroy releases the table. */
 #ifndef WEFT_LIMITER_H
 #define WEFT_LIMITER_H
@@ -57,15 +58,17 @@ typedef struct weft_limiter {
 } weft_limiter_t;
 
 /* A limiter of `total` (<= WEFT_LIMITER_MAX) tokens, reentrant if non-zero. It
- * needs weft_limiter_destroy only if it ever had more than WEFT__LIMITER_INLINE
- * borrowers at once (see Memory above). */
+ * needs weft_limiter_destroy once it has allocated a table: after more than
+ * WEFT__LIMITER_INLINE borrowers at once, or a weft_limiter_set_total above
+ * WEFT__LIMITER_INLINE (see Memory above). Destroying it is always correct. */
 #define WEFT_LIMITER_INIT(total, reentrant)                                              \
     { (uint64_t)(total) << 32, (reentrant) != 0, 0, NULL, {{0, 0}}, WEFT__WL_INIT }
 
 /* Initializes l with `total` tokens (0 is allowed: every acquire waits until
  * set_total raises it); `reentrant` non-zero makes it an RCapacityLimiter.
  * Returns 0; -EINVAL (NULL, total > WEFT_LIMITER_MAX); -ENOMEM (no memory for the
- * borrower table of a total above WEFT__LIMITER_INLINE). */
+ * borrower table of a total above WEFT__LIMITER_INLINE: l is still initialised
+ * and usable, with the inline table, growing it later as described above). */
 WEFT_API int weft_limiter_init(weft_limiter_t *l, unsigned total, int reentrant);
 
 /* Releases l's memory. Returns 0; -EBUSY while a token is borrowed or a caller
@@ -77,7 +80,8 @@ WEFT_API int weft_limiter_destroy(weft_limiter_t *l);
  * Errors, in this order of precedence:
  *   -EINVAL     l is NULL;
  *   -EDEADLK    non-reentrant limiter and the caller already holds a token;
- *   -EAGAIN     reentrant limiter and the caller's count is already INT_MAX;
+ *   -EOVERFLOW  reentrant limiter and the caller's count is already INT_MAX
+ *               (as weft_rmutex_lock);
  *   -ECANCELED  the calling fiber is cancelled (outside a shield), also when a
  *               token is free or the caller re-enters; a try still tries;
  *   -ENOMEM     a token was free but the borrower table could not grow (see

@@ -20,15 +20,17 @@ extern "C" {
 #endif
 
 typedef struct weft_rwlock {
-    uint64_t state;  /* private: readers << 2 | WRITER | WAITERS */
+    uint64_t state;   /* private: readers << 2 | WRITER | WAITERS */
     uintptr_t writer; /* private: the writer's identity */
     struct weft__wl wl;
 } weft_rwlock_t;
 
-#define WEFT_RWLOCK_INIT {0, 0, WEFT__WL_INIT}
+#define WEFT_RWLOCK_INIT                                                                 \
+    { 0, 0, WEFT__WL_INIT }
 
-WEFT_API int weft_rwlock_init(weft_rwlock_t *l);    /* 0 or -EINVAL */
-WEFT_API int weft_rwlock_destroy(weft_rwlock_t *l); /* 0, -EBUSY while held or waited on */
+WEFT_API int weft_rwlock_init(weft_rwlock_t *l); /* 0 or -EINVAL */
+WEFT_API int
+weft_rwlock_destroy(weft_rwlock_t *l); /* 0, -EBUSY while held or waited on */
 
 /* Shared lock. Fiber or thread. 0; -ETIMEDOUT; -ECANCELED; -EDEADLK (the caller
  * holds the write lock); -EINVAL. Read locks are not reentrant across a queued
