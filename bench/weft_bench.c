@@ -7,7 +7,14 @@
  * Every figure comes from a separate process, so peak RSS is per workload. Peers
  * (Go, Boost.Fiber) are run when they were built (bench/peers/); their paths can
  * be overridden with WEFT_PEER_GO / WEFT_PEER_BOOST_FIBER in the environment.
- * --full adds Boost.Fiber's skynet on one thread (about 12 s and 10 GiB here). */
+ * --full adds Boost.Fiber's skynet on one thread (about 12 s and 10 GiB here).
+ *
+ * The table has two sections: the runtime (spawn, yield, skynet, parked fibers)
+ * and "sync" (mutex, semaphore ping-pong, fairness; see workloads.c), which adds
+ * a note column. A --one process prints "<workload> <value> <rss> [note]"; the
+ * table keeps the median value with that run's note. A --one run that has not
+ * finished after 120 s (a hang) exits 3 with a message, and its cell reads n/a. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +26,11 @@ static char g_self[4096];
 static int g_reps = 3;
 
 typedef struct fig {
-    int ok;
-    double v; /* median */
-    long rss; /* max peak RSS over the runs, KiB */
+    int ok;        /* 1 measured, 0 failed ("n/a"), -1 not applicable (blank) */
+    double v;      /* median */
+    long rss;      /* max peak RSS over the runs, KiB */
+    long med_rss;  /* the RSS field of the median run (a count for some workloads) */
+    char note[96]; /* the optional note of the median run */
 } fig_t;
 
 static int cmp_double(const void *a, const void *b) {
@@ -35,11 +44,18 @@ static const char *peer_path(const char *env, const char *built) {
     return built;
 }
 
-/* Runs `prog workload workers [n]` reps times; parses "<name> <value> <rss>". */
+/* Runs `prog workload workers [n]` reps times; parses "<name> <value> <rss>
+ * [note]" and keeps the median value with its run's rss field and note. */
 static fig_t measure(const char *prog, const char *pre, const char *workload, int workers,
                      long n, int reps) {
-    fig_t f = {0, 0, 0};
+    fig_t f;
+    memset(&f, 0, sizeof f);
     if (!prog || !*prog || access(prog, X_OK) != 0) return f;
+    struct run {
+        double v;
+        long rss;
+        char note[96];
+    } runs[16];
     double vals[16];
     int got = 0;
     if (reps > 16) reps = 16;
@@ -52,12 +68,15 @@ static fig_t measure(const char *prog, const char *pre, const char *workload, in
             snprintf(cmd, sizeof cmd, "'%s' %s %s %d", prog, pre, workload, workers);
         FILE *p = popen(cmd, "r");
         if (!p) continue;
-        char name[64];
-        double v;
-        long rss;
-        if (fscanf(p, "%63s %lf %ld", name, &v, &rss) == 3) {
-            vals[got++] = v;
-            if (rss > f.rss) f.rss = rss;
+        char line[512], name[64];
+        int off = 0;
+        struct run *r = &runs[got];
+        if (fgets(line, sizeof line, p) &&
+            sscanf(line, "%63s %lf %ld %n", name, &r->v, &r->rss, &off) == 3) {
+            snprintf(r->note, sizeof r->note, "%s", line + off);
+            r->note[strcspn(r->note, "\n")] = 0;
+            vals[got++] = r->v;
+            if (r->rss > f.rss) f.rss = r->rss;
         }
         pclose(p);
     }
@@ -65,6 +84,12 @@ static fig_t measure(const char *prog, const char *pre, const char *workload, in
     qsort(vals, (size_t)got, sizeof vals[0], cmp_double);
     f.ok = 1;
     f.v = vals[got / 2];
+    for (int i = 0; i < got; i++)
+        if (runs[i].v == f.v) {
+            f.med_rss = runs[i].rss;
+            memcpy(f.note, runs[i].note, sizeof f.note);
+            break;
+        }
     return f;
 }
 
@@ -72,15 +97,24 @@ static fig_t weft(const char *w, int workers, long n, int reps) {
     return measure(g_self, "--one", w, workers, n, reps);
 }
 
-static void cell(char *buf, size_t len, fig_t f, const char *unit, double scale) {
-    if (!f.ok)
+static void cellp(char *buf, size_t len, fig_t f, const char *unit, double scale,
+                  int prec) {
+    if (f.ok < 0)
+        snprintf(buf, len, "%s", "");
+    else if (!f.ok)
         snprintf(buf, len, "n/a");
     else
-        snprintf(buf, len, "%.1f %s", f.v / scale, unit);
+        snprintf(buf, len, "%.*f%s%s", prec, f.v / scale, *unit ? " " : "", unit);
+}
+
+static void cell(char *buf, size_t len, fig_t f, const char *unit, double scale) {
+    cellp(buf, len, f, unit, scale, 1);
 }
 
 static void ratio(char *buf, size_t len, fig_t a, fig_t b) {
-    if (!a.ok || !b.ok || b.v == 0)
+    if (a.ok < 0 || b.ok < 0)
+        snprintf(buf, len, "%s", "");
+    else if (!a.ok || !b.ok || b.v == 0)
         snprintf(buf, len, "n/a");
     else
         snprintf(buf, len, "%.2fx", a.v / b.v);
@@ -102,8 +136,10 @@ static void row(const char *what, fig_t w, fig_t base, fig_t go, fig_t bf,
 
 static void rss_row(const char *what, fig_t w, fig_t go, fig_t bf) {
     char a[32], c[32], d[32], r2[16], r3[16];
-    fig_t wr = {w.ok, (double)w.rss, 0}, gr = {go.ok, (double)go.rss, 0},
-          br = {bf.ok, (double)bf.rss, 0};
+    fig_t wr = w, gr = go, br = bf;
+    wr.v = (double)w.rss;
+    gr.v = (double)go.rss;
+    br.v = (double)bf.rss;
     cell(a, sizeof a, wr, "MiB", 1024);
     cell(c, sizeof c, gr, "MiB", 1024);
     cell(d, sizeof d, br, "MiB", 1024);
@@ -113,16 +149,118 @@ static void rss_row(const char *what, fig_t w, fig_t go, fig_t bf) {
            "", c, d, "", r2, r3, "<= 1.0x");
 }
 
+/* The "sync" section: the columns of the first table plus a note. */
+static void sync_header(void) {
+    printf("\nsync\n\n");
+    printf("| %-47s | %12s | %12s | %12s | %12s | %7s | %7s | %7s | %-11s | %-46s |\n",
+           "workload", "weft", "baseline", "Go", "Boost.Fiber", "/base", "/Go", "/Boost",
+           "target", "note");
+    printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n",
+           "-------------------------------------------------", "--------------",
+           "--------------", "--------------", "--------------", "---------", "---------",
+           "---------", "-------------",
+           "------------------------------------------------");
+}
+
+static void sync_row(const char *what, fig_t w, fig_t base, fig_t go, fig_t bf,
+                     const char *unit, int prec, const char *target, const char *note) {
+    char a[32], b[32], c[32], d[32], r1[16], r2[16], r3[16];
+    cellp(a, sizeof a, w, unit, 1, prec);
+    cellp(b, sizeof b, base, unit, 1, prec);
+    cellp(c, sizeof c, go, unit, 1, prec);
+    cellp(d, sizeof d, bf, unit, 1, prec);
+    ratio(r1, sizeof r1, w, base);
+    ratio(r2, sizeof r2, w, go);
+    ratio(r3, sizeof r3, w, bf);
+    printf("| %-47s | %12s | %12s | %12s | %12s | %7s | %7s | %7s | %-11s | %-46s |\n",
+           what, a, b, c, d, r1, r2, r3, target, note ? note : "");
+}
+
+static void sync_table(const char *go, const char *bf) {
+    fig_t blank;
+    memset(&blank, 0, sizeof blank);
+    blank.ok = -1;
+    int R = g_reps;
+    sync_header();
+
+    /* Uncontended lock+unlock pairs. */
+    fig_t pm = weft("pthread_mutex", 1, 0, R);
+    sync_row("mutex lock+unlock, uncontended, fiber", weft("mutex_fiber", 1, 0, R), pm,
+             measure(go, "", "mutex_uncontended", 1, 0, R),
+             measure(bf, "", "mutex_uncontended", 1, 0, R), "ns", 1, "<=1.2x", "");
+    sync_row("mutex lock+unlock, uncontended, thread", weft("mutex_thread", 1, 0, R), pm,
+             blank, blank, "ns", 1, "<=1.2x", "");
+
+    /* 4 fibers {lock; yield; unlock}. */
+    for (int workers = 1; workers <= 2; workers++) {
+        long n = workers == 1 ? 1000000 : 500000;
+        char what[64];
+        snprintf(what, sizeof what, "mutex4 {lock;yield;unlock}, %d worker%s", workers,
+                 workers > 1 ? "s" : "");
+        sync_row(what, weft("mutex4", workers, n, R), blank,
+                 measure(go, "", "mutex4", workers, n, R),
+                 measure(bf, "", "mutex4", workers, n, R), "ns", 1,
+                 workers == 1 ? "Boost<=0.5x" : "", "");
+    }
+
+    /* Ping-pong through two semaphores: ns per round trip. */
+    fig_t px = weft("pingpong_posix", 1, 50000, R);
+    fig_t w;
+    w = weft("pingpong_ff1", 1, 1000000, R);
+    sync_row("ping-pong fiber<->fiber, 1 worker", w, px,
+             measure(go, "", "pingpong_chan", 1, 1000000, R),
+             measure(bf, "", "pingpong_chan", 1, 1000000, R), "ns", 1, "Go<=0.25x",
+             w.note);
+    w = weft("pingpong_ff2", 2, 300000, R);
+    sync_row("ping-pong fiber<->fiber, 2 workers, start apart", w, px,
+             measure(go, "", "pingpong_chan", 2, 300000, R),
+             measure(bf, "", "pingpong_chan", 2, 300000, R), "ns", 1, "", w.note);
+    w = weft("pingpong_ff2rt", 1, 50000, R);
+    sync_row("ping-pong fiber<->fiber, two 1-worker runtimes", w, px, blank, blank, "ns",
+             1, "", w.note);
+    w = weft("pingpong_ft", 1, 50000, R);
+    sync_row("ping-pong fiber (1 worker)<->thread", w, px, blank, blank, "ns", 1,
+             "posix<=1.0x", w.note);
+    w = weft("pingpong_tt", 1, 100000, R);
+    sync_row("ping-pong thread<->thread (weft_sem_t)", w, px, blank, blank, "ns", 1, "",
+             w.note);
+
+    /* Fairness: Jain's index over 8 contenders. */
+    fig_t fw = weft("fairness", 2, 500, R), fp = weft("fairness_pthread", 2, 500, R);
+    sync_row("fairness: Jain index, 4 fibers+4 threads, 0.5 s", fw, fp, blank, blank, "",
+             4, ">=0.99", fw.ok > 0 ? fw.note : "");
+
+    printf(
+        "\nbaseline: mutex rows vs pthread_mutex_t lock+unlock; ping-pong rows vs two\n"
+        "POSIX sem_t between two threads; fairness vs the same loop on 8 threads and a\n"
+        "pthread_mutex_t (%s).\n"
+        "Go/Boost: sync.Mutex / fibers::mutex uncontended and mutex4; ping-pong over\n"
+        "unbuffered channels (GOMAXPROCS / Boost work_stealing threads = workers).\n"
+        "x-thread: share of hand-offs in which B ran on another thread than the one A\n"
+        "released on. fairness: acquisitions counted over the 0.5 s window.\n",
+        fp.ok > 0 ? fp.note : "n/a");
+}
+
+static void on_alarm(int sig) {
+    static const char msg[] = "weft_bench --one: no result after 120 s (hang?)\n";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0) _exit(3);
+    _exit(3);
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "--one")) {
         bench_result_t r;
         int workers = argc > 3 ? atoi(argv[3]) : 1;
         long n = argc > 4 ? atol(argv[4]) : 0;
+        signal(SIGALRM, on_alarm);
+        alarm(120);
         if (bench_run_one(argv[2], workers, n, &r) != 0) {
             fprintf(stderr, "unknown workload %s\n", argv[2]);
             return 2;
         }
-        printf("%s %.2f %ld\n", argv[2], r.ns_per_op, r.peak_rss_kib);
+        printf("%s %.4f %ld%s%s\n", argv[2], r.ns_per_op, r.peak_rss_kib,
+               r.note[0] ? " " : "", r.note);
         return 0;
     }
     int full = 0;
@@ -142,7 +280,8 @@ int main(int argc, char **argv) {
     g_self[len] = 0;
     const char *go = peer_path("WEFT_PEER_GO", WEFT_PEER_GO);
     const char *bf = peer_path("WEFT_PEER_BOOST_FIBER", WEFT_PEER_BOOST_FIBER);
-    fig_t none = {0, 0, 0};
+    fig_t none;
+    memset(&none, 0, sizeof none);
 
     printf("weft_bench: median of %d runs each; ratios are weft / column, same run\n\n",
            g_reps);
@@ -185,5 +324,6 @@ int main(int argc, char **argv) {
     printf(
         "\nbaseline: yield vs a raw jump_fcontext pair; spawn vs pthread_create+join.\n");
     printf("the parked row's baseline column is the process's peak RSS.\n");
+    sync_table(go, bf);
     return 0;
 }

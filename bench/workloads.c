@@ -7,18 +7,50 @@
  *   pthread_spawn pthread_create + pthread_join of an empty thread: ns per pair
  *   skynet        1M-leaf skynet tree, each node spawns 10 and joins them: total ns
  *   parked        n fibers parked at once (sleeping until cancelled): resident
- *                 bytes per parked fiber, measured from VmRSS before and after */
+ *                 bytes per parked fiber, measured from VmRSS before and after
+ *
+ * Synchronization (the "sync" section of the table):
+ *   mutex_fiber   uncontended weft_mutex_lock(FOREVER)+unlock from a fiber: ns/pair
+ *   mutex_thread  the same from a plain thread (no runtime): ns per pair
+ *   pthread_mutex the same on a default pthread_mutex_t (baseline): ns per pair
+ *   mutex4        4 fibers on one weft_mutex_t, each n/4 times {lock; weft_yield();
+ *                 unlock}, on `workers` workers: ns per acquisition
+ *   pingpong_*    A: {release s1; acquire s2}, B: {acquire s1; release s2} on two
+ *                 weft_sem_t, n times: ns per round trip. _ff1: two fibers on one
+ *                 worker; _ff2: two fibers of one 2-worker runtime, started on
+ *                 different workers (B is spawned while its spawner busy-spins,
+ *                 so the idle worker steals it; where they run afterwards is the
+ *                 scheduler's choice); _ff2rt: two fibers on two 1-worker
+ *                 runtimes (always on different threads); _ft: a fiber and a
+ *                 plain thread; _tt: two plain threads; _posix: two plain
+ *                 threads on two POSIX sem_t (baseline). The note reports the
+ *                 share of hand-offs that crossed threads (B's thread differs
+ *                 from the thread A released s1 on).
+ *   fairness      8 contenders (4 fibers of a 2-worker runtime + 4 plain threads)
+ *                 loop {lock; count++; ~300 ns of work; unlock; ~100 ns of work}
+ *                 on one weft_mutex_t: Jain's index of the per-contender counts
+ *                 over a 0.5 s window (n ms if given) that opens 50 ms after every
+ *                 contender is in the loop; the RSS field holds the total count
+ *                 and the note the range per kind of contender
+ *   fairness_pthread  the same with 8 plain threads on a pthread_mutex_t
+ *
+ * Every weft call's result is checked: a failure prints the call and its error and
+ * exits 1 (a hang is cut short by weft_bench's alarm), so a misbehaving primitive
+ * shows up as "n/a" in the table and a message on stderr, never as a figure. */
 #include "workloads.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "runtime/fcontext.h"
+#include "runtime/spin.h"
 #include "weft.h"
 
 static long peak_rss_kib(void) {
@@ -187,11 +219,372 @@ static void *parked_main(void *p) {
     return NULL;
 }
 
+/* --- synchronization --- */
+#define CHECK(call)                                                                      \
+    do {                                                                                 \
+        int rc_ = (call);                                                                \
+        if (rc_ != 0) {                                                                  \
+            fprintf(stderr, "%s:%d: %s returned %d\n", __FILE__, __LINE__, #call, rc_);  \
+            exit(1);                                                                     \
+        }                                                                                \
+    } while (0)
+
+/* Busy work for `ns` nanoseconds (wall time), never yielding. */
+static void work_ns(int64_t ns) {
+    int64_t until = weft_now() + ns;
+    while (weft_now() < until)
+        weft__cpu_relax();
+}
+
+/* Uncontended mutexes: the same loop for a fiber, a thread and pthread. */
+static int64_t weft_mutex_pairs(long n) {
+    weft_mutex_t m = WEFT_MUTEX_INIT;
+    int64_t t0 = 0;
+    long warm = n / 10;
+    for (long i = 0; i < warm + n; i++) {
+        if (i == warm) t0 = weft_now();
+        CHECK(weft_mutex_lock(&m, WEFT_FOREVER));
+        CHECK(weft_mutex_unlock(&m));
+    }
+    int64_t t = weft_now() - t0;
+    CHECK(weft_mutex_destroy(&m));
+    return t;
+}
+
+static int64_t pthread_mutex_pairs(long n) {
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    int64_t t0 = 0;
+    long warm = n / 10;
+    for (long i = 0; i < warm + n; i++) {
+        if (i == warm) t0 = weft_now();
+        CHECK(pthread_mutex_lock(&m));
+        CHECK(pthread_mutex_unlock(&m));
+    }
+    int64_t t = weft_now() - t0;
+    pthread_mutex_destroy(&m);
+    return t;
+}
+
+static void *mutex_fiber_main(void *p) {
+    return (void *)(intptr_t)weft_mutex_pairs(*(long *)p);
+}
+
+/* mutex4: 4 fibers, each {lock; yield; unlock} per times. */
+struct m4 {
+    weft_mutex_t m;
+    long per;
+    long count; /* guarded by m */
+};
+
+static void *m4_body(void *p) {
+    struct m4 *a = p;
+    for (long i = 0; i < a->per; i++) {
+        CHECK(weft_mutex_lock(&a->m, WEFT_FOREVER));
+        a->count++;
+        CHECK(weft_yield());
+        CHECK(weft_mutex_unlock(&a->m));
+    }
+    return NULL;
+}
+
+static int64_t m4_round(long per) {
+    struct m4 a = {WEFT_MUTEX_INIT, per, 0};
+    weft_fiber_t *f[4];
+    int64_t t0 = weft_now();
+    for (int i = 0; i < 4; i++)
+        CHECK(weft_spawn(&f[i], m4_body, &a));
+    for (int i = 0; i < 4; i++)
+        CHECK(weft_join(f[i], NULL, WEFT_FOREVER));
+    int64_t t = weft_now() - t0;
+    if (a.count != 4 * per) {
+        fprintf(stderr, "mutex4: %ld acquisitions counted, %ld expected\n", a.count,
+                4 * per);
+        exit(1);
+    }
+    CHECK(weft_mutex_destroy(&a.m));
+    return t;
+}
+
+static void *m4_main(void *p) {
+    long n = *(long *)p;
+    m4_round(n / 40 > 1 ? n / 40 : 1); /* warm-up: n/10 acquisitions */
+    return (void *)(intptr_t)m4_round(n / 4);
+}
+
+/* Ping-pong over two semaphores. */
+struct pp {
+    weft_sem_t s1, s2;
+    sem_t p1, p2; /* pingpong_posix */
+    long warm, n;
+    int64_t t0, t1;
+    _Atomic uintptr_t a_thread; /* the thread A released s1 on */
+    long cross;                 /* hand-offs B received on another thread */
+    atomic_int b_started;
+};
+
+static void pp_side_a(struct pp *p) {
+    for (long i = 0; i < p->warm + p->n; i++) {
+        if (i == p->warm) p->t0 = weft_now();
+        atomic_store_explicit(&p->a_thread, (uintptr_t)pthread_self(),
+                              memory_order_relaxed);
+        CHECK(weft_sem_release(&p->s1, 1));
+        CHECK(weft_sem_acquire(&p->s2, WEFT_FOREVER));
+    }
+    p->t1 = weft_now();
+}
+
+static void pp_side_b(struct pp *p) {
+    for (long i = 0; i < p->warm + p->n; i++) {
+        CHECK(weft_sem_acquire(&p->s1, WEFT_FOREVER));
+        if (atomic_load_explicit(&p->a_thread, memory_order_relaxed) !=
+            (uintptr_t)pthread_self())
+            p->cross++;
+        CHECK(weft_sem_release(&p->s2, 1));
+    }
+}
+
+static void *pp_fiber_a(void *p) {
+    pp_side_a(p);
+    return NULL;
+}
+
+static void *pp_fiber_b(void *p) {
+    struct pp *a = p;
+    atomic_store(&a->b_started, 1);
+    pp_side_b(a);
+    return NULL;
+}
+
+static void *pp_thread_b(void *p) {
+    pp_side_b(p);
+    return NULL;
+}
+
+static void *pp_posix_b(void *p) {
+    struct pp *a = p;
+    for (long i = 0; i < a->warm + a->n; i++) {
+        CHECK(sem_wait(&a->p1));
+        CHECK(sem_post(&a->p2));
+    }
+    return NULL;
+}
+
+static void pp_posix_a(struct pp *a) {
+    for (long i = 0; i < a->warm + a->n; i++) {
+        if (i == a->warm) a->t0 = weft_now();
+        CHECK(sem_post(&a->p1));
+        CHECK(sem_wait(&a->p2));
+    }
+    a->t1 = weft_now();
+}
+
+/* ff1 / ff2: the main fiber spawns B and busy-spins (no yield) until B runs, so
+ * on 2 workers B starts on the other worker (stolen); then it is A. */
+static void *pp_ff_main(void *p) {
+    struct pp *a = p;
+    weft_fiber_t *b;
+    CHECK(weft_spawn(&b, pp_fiber_b, a));
+    if (weft_runtime_workers(weft_current_runtime()) > 1) {
+        while (!atomic_load(&a->b_started))
+            weft__cpu_relax();
+    }
+    pp_side_a(a);
+    CHECK(weft_join(b, NULL, WEFT_FOREVER));
+    return NULL;
+}
+
+static void pp_init(struct pp *a, long n) {
+    memset(a, 0, sizeof *a);
+    CHECK(weft_sem_init(&a->s1, 0, 0));
+    CHECK(weft_sem_init(&a->s2, 0, 0));
+    a->n = n;
+    a->warm = n / 10 > 0 ? n / 10 : 1;
+}
+
+static void pp_run(const char *name, long n, bench_result_t *out) {
+    struct pp a;
+    pp_init(&a, n);
+    weft_runtime_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.workers = 1;
+    pthread_t th;
+    if (!strcmp(name, "pingpong_ff1") || !strcmp(name, "pingpong_ff2")) {
+        o.workers = name[11] == '2' ? 2 : 1;
+        CHECK(weft_run(&o, pp_ff_main, &a, NULL));
+    } else if (!strcmp(name, "pingpong_ff2rt")) {
+        weft_runtime_t *r1, *r2;
+        weft_fiber_t *fa, *fb;
+        CHECK(weft_runtime_create(&r1, &o));
+        CHECK(weft_runtime_create(&r2, &o));
+        CHECK(weft_spawn_on(r2, &fb, pp_fiber_b, &a));
+        CHECK(weft_spawn_on(r1, &fa, pp_fiber_a, &a));
+        CHECK(weft_join(fa, NULL, WEFT_FOREVER));
+        CHECK(weft_join(fb, NULL, WEFT_FOREVER));
+        CHECK(weft_runtime_destroy(r1));
+        CHECK(weft_runtime_destroy(r2));
+    } else if (!strcmp(name, "pingpong_ft")) {
+        weft_runtime_t *rt;
+        weft_fiber_t *fa;
+        CHECK(weft_runtime_create(&rt, &o));
+        CHECK(weft_spawn_on(rt, &fa, pp_fiber_a, &a));
+        pp_side_b(&a); /* this thread is B */
+        CHECK(weft_join(fa, NULL, WEFT_FOREVER));
+        CHECK(weft_runtime_destroy(rt));
+    } else if (!strcmp(name, "pingpong_tt")) {
+        CHECK(pthread_create(&th, NULL, pp_thread_b, &a));
+        pp_side_a(&a);
+        CHECK(pthread_join(th, NULL));
+    } else { /* pingpong_posix */
+        CHECK(sem_init(&a.p1, 0, 0));
+        CHECK(sem_init(&a.p2, 0, 0));
+        CHECK(pthread_create(&th, NULL, pp_posix_b, &a));
+        pp_posix_a(&a);
+        CHECK(pthread_join(th, NULL));
+        sem_destroy(&a.p1);
+        sem_destroy(&a.p2);
+    }
+    if (strcmp(name, "pingpong_posix")) {
+        if (weft_sem_value(&a.s1) != 0 || weft_sem_value(&a.s2) != 0) {
+            fprintf(stderr, "%s: permits left over (%d, %d)\n", name,
+                    weft_sem_value(&a.s1), weft_sem_value(&a.s2));
+            exit(1);
+        }
+        CHECK(weft_sem_destroy(&a.s1));
+        CHECK(weft_sem_destroy(&a.s2));
+        snprintf(out->note, sizeof out->note, "x-thread %.0f%%",
+                 100.0 * (double)a.cross / (double)(a.warm + a.n));
+    }
+    out->ns_per_op = (double)(a.t1 - a.t0) / (double)a.n;
+}
+
+/* Fairness: 8 contenders on one lock for a fixed wall time. */
+#define FAIR_N      8
+#define FAIR_CS_NS  300
+#define FAIR_OUT_NS 100
+
+struct fair {
+    weft_mutex_t m;
+    pthread_mutex_t pm; /* fairness_pthread */
+    int use_pthread;
+    weft_event_t start;
+    atomic_int started, stop;
+    long count[FAIR_N]; /* each guarded by the lock */
+};
+
+struct fair_who {
+    struct fair *f;
+    int i;
+};
+
+static void lock_fair(struct fair *f) {
+    if (f->use_pthread)
+        CHECK(pthread_mutex_lock(&f->pm));
+    else
+        CHECK(weft_mutex_lock(&f->m, WEFT_FOREVER));
+}
+
+static void unlock_fair(struct fair *f) {
+    if (f->use_pthread)
+        CHECK(pthread_mutex_unlock(&f->pm));
+    else
+        CHECK(weft_mutex_unlock(&f->m));
+}
+
+static void *fair_body(void *p) {
+    struct fair_who *w = p;
+    struct fair *f = w->f;
+    CHECK(weft_event_wait(&f->start, WEFT_FOREVER));
+    atomic_fetch_add(&f->started, 1);
+    while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
+        lock_fair(f);
+        f->count[w->i]++;
+        work_ns(FAIR_CS_NS);
+        unlock_fair(f);
+        work_ns(FAIR_OUT_NS);
+    }
+    return NULL;
+}
+
+static void fair_run(int use_pthread, long ms, bench_result_t *out) {
+    static struct fair f;
+    memset(&f, 0, sizeof f);
+    f.m = (weft_mutex_t)WEFT_MUTEX_INIT;
+    f.pm = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+    f.use_pthread = use_pthread;
+    CHECK(weft_event_init(&f.start));
+    struct fair_who who[FAIR_N];
+    pthread_t th[FAIR_N];
+    weft_fiber_t *fib[FAIR_N / 2];
+    weft_runtime_t *rt = NULL;
+    int nfib = use_pthread ? 0 : FAIR_N / 2;
+    if (nfib) {
+        weft_runtime_opts_t o;
+        memset(&o, 0, sizeof o);
+        o.workers = 2;
+        CHECK(weft_runtime_create(&rt, &o));
+    }
+    for (int i = 0; i < FAIR_N; i++) {
+        who[i].f = &f;
+        who[i].i = i;
+        if (i < nfib)
+            CHECK(weft_spawn_on(rt, &fib[i], fair_body, &who[i]));
+        else
+            CHECK(pthread_create(&th[i], NULL, fair_body, &who[i]));
+    }
+    usleep(20000); /* let every contender reach the start line */
+    CHECK(weft_event_set(&f.start) == 1 ? 0 : -1);
+    /* Count only once every contender is in the loop: the first ones to wake up
+     * otherwise run alone for a millisecond or two (on 2 cores the woken threads
+     * wait for a CPU), which measures the OS's wake-up, not the lock. This thread
+     * takes the lock twice to read the counts (a 9th contender, queued FIFO). */
+    while (atomic_load(&f.started) < FAIR_N)
+        usleep(1000);
+    usleep(50000);
+    long c0[FAIR_N];
+    lock_fair(&f);
+    memcpy(c0, f.count, sizeof c0);
+    unlock_fair(&f);
+    weft_sleep_until(weft_after(WEFT_MSEC(ms)));
+    lock_fair(&f);
+    for (int i = 0; i < FAIR_N; i++)
+        c0[i] = f.count[i] - c0[i];
+    atomic_store(&f.stop, 1);
+    unlock_fair(&f);
+    for (int i = 0; i < FAIR_N; i++) {
+        if (i < nfib)
+            CHECK(weft_join(fib[i], NULL, WEFT_FOREVER));
+        else
+            CHECK(pthread_join(th[i], NULL));
+    }
+    if (rt) CHECK(weft_runtime_destroy(rt));
+    if (!use_pthread) CHECK(weft_mutex_destroy(&f.m));
+    CHECK(weft_event_destroy(&f.start));
+    double sum = 0, sq = 0;
+    long lo[2] = {-1, -1}, hi[2] = {-1, -1}; /* [0] fibers, [1] threads */
+    for (int i = 0; i < FAIR_N; i++) {
+        long c = c0[i];
+        int k = i >= nfib;
+        sum += (double)c;
+        sq += (double)c * (double)c;
+        if (lo[k] < 0 || c < lo[k]) lo[k] = c;
+        if (c > hi[k]) hi[k] = c;
+    }
+    out->ns_per_op = sq > 0 ? sum * sum / (FAIR_N * sq) : 0;
+    out->peak_rss_kib = (long)sum;
+    if (nfib)
+        snprintf(out->note, sizeof out->note, "%.0f acq; fibers %ld-%ld, threads %ld-%ld",
+                 sum, lo[0], hi[0], lo[1], hi[1]);
+    else
+        snprintf(out->note, sizeof out->note, "%.0f acq; threads %ld-%ld", sum, lo[1],
+                 hi[1]);
+}
+
 int bench_run_one(const char *name, int workers, long n, bench_result_t *out) {
     weft_runtime_opts_t o;
     memset(&o, 0, sizeof o);
     o.workers = workers > 0 ? workers : 1;
     void *r = NULL;
+    out->note[0] = 0;
     if (!strcmp(name, "fcontext")) {
         out->ns_per_op = bench_fcontext(n > 0 ? n : 20000000);
     } else if (!strcmp(name, "yield")) {
@@ -218,6 +611,30 @@ int bench_run_one(const char *name, int workers, long n, bench_result_t *out) {
         struct parked_arg a = {n > 0 ? n : 1000000, 0};
         weft_run(&o, parked_main, &a, NULL);
         out->ns_per_op = a.bytes_per_fiber;
+    } else if (!strcmp(name, "mutex_fiber")) {
+        long cnt = n > 0 ? n : 10000000;
+        o.workers = 1;
+        CHECK(weft_run(&o, mutex_fiber_main, &cnt, &r));
+        out->ns_per_op = (double)(intptr_t)r / (double)cnt;
+    } else if (!strcmp(name, "mutex_thread")) {
+        long cnt = n > 0 ? n : 10000000;
+        out->ns_per_op = (double)weft_mutex_pairs(cnt) / (double)cnt;
+    } else if (!strcmp(name, "pthread_mutex")) {
+        long cnt = n > 0 ? n : 10000000;
+        out->ns_per_op = (double)pthread_mutex_pairs(cnt) / (double)cnt;
+    } else if (!strcmp(name, "mutex4")) {
+        long cnt = n > 0 ? n : 1000000;
+        cnt -= cnt % 4;
+        if (cnt < 4) cnt = 4;
+        CHECK(weft_run(&o, m4_main, &cnt, &r));
+        out->ns_per_op = (double)(intptr_t)r / (double)cnt;
+    } else if (!strcmp(name, "pingpong_ff1") || !strcmp(name, "pingpong_ff2") ||
+               !strcmp(name, "pingpong_ff2rt") || !strcmp(name, "pingpong_ft") ||
+               !strcmp(name, "pingpong_tt") || !strcmp(name, "pingpong_posix")) {
+        pp_run(name, n > 0 ? n : 200000, out);
+    } else if (!strcmp(name, "fairness") || !strcmp(name, "fairness_pthread")) {
+        fair_run(name[8] == '_', n > 0 ? n : 500, out);
+        return 0; /* the RSS field holds the acquisitions */
     } else {
         return -1;
     }

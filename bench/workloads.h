@@ -6,8 +6,9 @@
 #include <stdint.h>
 
 typedef struct bench_result {
-    double ns_per_op; /* or total ns, or bytes per fiber: see the workload */
-    long peak_rss_kib;
+    double ns_per_op;  /* or total ns, bytes per fiber, an index: see the workload */
+    long peak_rss_kib; /* or a count the workload names (fairness: acquisitions) */
+    char note[96];     /* optional, printed after the figures; "" for none */
 } bench_result_t;
 
 /* Runs one workload; returns 0, or -1 for an unknown name. */

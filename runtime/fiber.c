@@ -207,8 +207,8 @@ int weft_yield(void) {
         return -ECANCELED;
     weft_fiber_t *next = weft__pick_local(w);
     if (!next) next = weft__inject_take(w);
-    if (!next && weft__timers_next(&w->timers) <= weft_now() &&
-        weft__timers_run(w, weft_now()))
+    if (!next && weft__timers_next(&w->timers) != INT64_MAX &&
+        weft__timers_next(&w->timers) <= weft_now() && weft__timers_run(w, weft_now()))
         next = weft__pick_local(w);
     if (!next) return 0; /* nobody else to run here */
     w->after.kind = WEFT__AFTER_REQUEUE;

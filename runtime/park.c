@@ -20,20 +20,6 @@
 #include "runtime/switch.h"
 #include "runtime/worker.h"
 
-static _Thread_local weft__parker_t tls_parker;
-
-__attribute__((noinline)) static weft__parker_t *thread_parker(void) {
-    weft__parker_t *p = &tls_parker;
-    __asm__ __volatile__("" : "+r"(p)::"memory");
-    return p;
-}
-
-weft__parker_t *weft__parker_self(void) {
-    weft__worker_t *w = weft__worker_self();
-    if (w && w->current) return &w->current->parker;
-    return thread_parker();
-}
-
 uint64_t weft__parker_prepare(weft__parker_t *p) {
     uint64_t old = atomic_load_explicit(&p->word, memory_order_relaxed);
     uint64_t tok = (old & ~(WEFT__PARK_SEQ_ONE - 1)) + WEFT__PARK_SEQ_ONE;

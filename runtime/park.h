@@ -58,6 +58,17 @@ typedef struct weft__parker {
 /* The calling fiber's parker, or the calling thread's. Never NULL. */
 weft__parker_t *weft__parker_self(void);
 
+/* Everything a blocking call's fast path needs to know about its caller, read
+ * with one thread-local lookup: its parker (also its identity), whether it is a
+ * cancelled fiber outside a shield, and whether its runtime wants checkpoints. */
+typedef struct weft__caller {
+    weft__parker_t *parker;
+    int cancelled;
+    int checkpoints;
+} weft__caller_t;
+
+void weft__caller(weft__caller_t *c);
+
 /* Starts a new wait: returns its token. Call before publishing the waiter. */
 uint64_t weft__parker_prepare(weft__parker_t *p);
 

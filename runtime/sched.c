@@ -212,31 +212,32 @@ static weft_fiber_t *find_runnable(weft__worker_t *w) {
             stop_spinning(w, 1);
             return f;
         }
-        if (rt->nworkers > 1) {
-            /* Spin only if few others do: at most half of the busy workers. */
-            if (!w->spinning) {
-                int busy = rt->nworkers - atomic_load(&rt->nidle);
-                if (2 * atomic_load(&rt->nspinning) < busy) {
-                    w->spinning = 1;
-                    atomic_fetch_add(&rt->nspinning, 1);
+        /* Spin only if few others do: at most half of the busy workers. A lone
+         * worker spins too (polling the injection queue), so a wake-up from a
+         * plain thread that arrives within the spin costs no futex wake. */
+        if (!w->spinning) {
+            int busy = rt->nworkers - atomic_load(&rt->nidle);
+            if (2 * atomic_load(&rt->nspinning) < busy) {
+                w->spinning = 1;
+                atomic_fetch_add(&rt->nspinning, 1);
+            }
+        }
+        if (w->spinning) {
+            int64_t until = weft_now() + SPIN_NS, now;
+            do {
+                for (int pass = 0; pass < 4 && !f && rt->nworkers > 1; pass++) {
+                    if (pass == 3) pause_ns(LAST_PASS_PAUSE_NS);
+                    f = steal_pass(w, pass == 3);
                 }
-            }
-            if (w->spinning) {
-                int64_t until = weft_now() + SPIN_NS;
-                do {
-                    for (int pass = 0; pass < 4 && !f; pass++) {
-                        if (pass == 3) pause_ns(LAST_PASS_PAUSE_NS);
-                        f = steal_pass(w, pass == 3);
-                    }
-                    if (!f) f = weft__inject_take(w);
-                    if (f) {
-                        stop_spinning(w, 1);
-                        return f;
-                    }
-                    weft__cpu_relax();
-                } while (weft_now() < until &&
-                         !atomic_load_explicit(&rt->stopping, memory_order_relaxed));
-            }
+                if (!f) f = weft__inject_take(w);
+                if (f) {
+                    stop_spinning(w, 1);
+                    return f;
+                }
+                weft__cpu_relax();
+                now = weft_now();
+            } while (now < until && weft__timers_next(&w->timers) > now &&
+                     !atomic_load_explicit(&rt->stopping, memory_order_relaxed));
         }
         /* P1 */
         stop_spinning(w, 0);

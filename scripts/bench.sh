@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh golang-go libboost-fiber-dev
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DWEFT_TESTS=OFF
-cmake --build build/bench -j"$(nproc)"
-./build/bench/bench/weft_bench "$@"
+cmake -S . -B build/release-bench -DCMAKE_BUILD_TYPE=Release -DWEFT_TESTS=OFF
+cmake --build build/release-bench -j"$(nproc)"
+./build/release-bench/bench/weft_bench "$@"
