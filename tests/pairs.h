@@ -63,6 +63,21 @@ static inline void wt_run_parties(enum wt_pair p, int n, void *(*party)(void *),
     wt_assert_clean();
 }
 
+/* The checkpoint probe: a fiber that counts how often it gets to run, to check
+ * that a call yielded exactly as often as it should (spawn it on the caller's
+ * one-worker runtime, yield once so it starts, compare wt_probe_runs around the
+ * call, then set wt_probe_stop and join it). */
+static _Atomic int wt_probe_runs, wt_probe_stop;
+
+static inline void *wt_probe(void *arg) {
+    (void)arg;
+    while (!atomic_load(&wt_probe_stop)) {
+        atomic_fetch_add(&wt_probe_runs, 1);
+        weft_yield();
+    }
+    return NULL;
+}
+
 /* Defines one cmocka test per pairing calling scenario(p). */
 #define WT_PAIRS(scenario)                                                               \
     static void scenario##_same_worker(void **s) {                                       \

@@ -308,41 +308,30 @@ static void cancel_queued(void **state) {
 }
 
 /* --- checkpoints: a fast path yields exactly once with the option, never without --- */
-static _Atomic int g_probe_runs, g_probe_stop;
-
-static void *probe(void *arg) {
-    (void)arg;
-    while (!atomic_load(&g_probe_stop)) {
-        atomic_fetch_add(&g_probe_runs, 1);
-        weft_yield();
-    }
-    return NULL;
-}
-
 static void *checkpoint_main(void *arg) {
     int expect = *(int *)arg;
     weft_fiber_t *f;
-    WT_CHECK_EQ(weft_spawn(&f, probe, NULL), 0);
+    WT_CHECK_EQ(weft_spawn(&f, wt_probe, NULL), 0);
     weft_yield(); /* the probe is now running its loop */
     weft_mutex_t m = WEFT_MUTEX_INIT;
     weft_sem_t s = WEFT_SEM_INIT(1, 0);
     weft_event_t e = WEFT_EVENT_INIT;
     weft_event_set(&e);
-    int before = atomic_load(&g_probe_runs);
+    int before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_mutex_lock(&m, WEFT_FOREVER), 0);
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, expect);
-    before = atomic_load(&g_probe_runs);
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, expect);
+    before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_mutex_unlock(&m), 0); /* never a checkpoint */
     WT_CHECK_EQ(weft_sem_acquire(&s, WEFT_FOREVER), 0);
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, expect);
-    before = atomic_load(&g_probe_runs);
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, expect);
+    before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_event_wait(&e, WEFT_FOREVER), 0);
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, expect);
-    before = atomic_load(&g_probe_runs);
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, expect);
+    before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_sem_release(&s, 1), 0);
     WT_CHECK_EQ(weft_sem_acquire(&s, WEFT_NOWAIT), 0); /* a try never yields */
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, 0);
-    atomic_store(&g_probe_stop, 1);
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, 0);
+    atomic_store(&wt_probe_stop, 1);
     WT_CHECK_EQ(weft_join(f, NULL, WEFT_FOREVER), 0);
     return NULL;
 }
@@ -350,8 +339,8 @@ static void *checkpoint_main(void *arg) {
 static void checkpoints(void **state) {
     (void)state;
     for (int on = 0; on <= 1; on++) {
-        atomic_store(&g_probe_runs, 0);
-        atomic_store(&g_probe_stop, 0);
+        atomic_store(&wt_probe_runs, 0);
+        atomic_store(&wt_probe_stop, 0);
         weft_runtime_opts_t o = {0};
         o.workers = 1;
         o.checkpoints = on;

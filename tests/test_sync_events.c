@@ -709,38 +709,27 @@ static void cancel_each(void **state) {
 
 /* ===================== checkpoints ===================== */
 
-static _Atomic int g_probe_runs, g_probe_stop;
-
-static void *probe(void *arg) {
-    (void)arg;
-    while (!atomic_load(&g_probe_stop)) {
-        atomic_fetch_add(&g_probe_runs, 1);
-        weft_yield();
-    }
-    return NULL;
-}
-
 /* Each call completes at once; it yields exactly `expect` times (1 with the
  * checkpoints option, else 0); tries and non-blocking calls never yield. */
 static void *checkpoint_main(void *arg) {
     int expect = *(int *)arg;
     weft_fiber_t *f;
-    WT_CHECK_EQ(weft_spawn(&f, probe, NULL), 0);
+    WT_CHECK_EQ(weft_spawn(&f, wt_probe, NULL), 0);
     weft_yield(); /* the probe is now running its loop */
     weft_revent_t e = WEFT_REVENT_INIT;
     weft_countdown_t c = WEFT_COUNTDOWN_INIT(1);
     weft_latch_t l = WEFT_LATCH_INIT(1);
     weft_barrier_t b = WEFT_BARRIER_INIT(1);
-    int before = atomic_load(&g_probe_runs);
+    int before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_revent_set(&e), 1);
     WT_CHECK_EQ(weft_countdown_down(&c), 0);
     WT_CHECK_EQ(weft_countdown_up(&c, 0), 0);
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, 0); /* never a checkpoint */
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, 0); /* never a checkpoint */
 #define ONCE(call, result)                                                               \
     do {                                                                                 \
-        int before_ = atomic_load(&g_probe_runs);                                        \
+        int before_ = atomic_load(&wt_probe_runs);                                       \
         WT_CHECK_EQ(call, result);                                                       \
-        WT_CHECK_EQ(atomic_load(&g_probe_runs) - before_, expect);                       \
+        WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before_, expect);                      \
     } while (0)
     ONCE(weft_revent_wait(&e, WEFT_FOREVER), 0);
     ONCE(weft_countdown_wait(&c, WEFT_FOREVER), 0);
@@ -748,13 +737,13 @@ static void *checkpoint_main(void *arg) {
     ONCE(weft_latch_wait(&l, WEFT_FOREVER), 0); /* released */
     ONCE(weft_barrier_wait(&b, WEFT_FOREVER), 0);
 #undef ONCE
-    before = atomic_load(&g_probe_runs);
+    before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_revent_wait(&e, WEFT_NOWAIT), 0);
     WT_CHECK_EQ(weft_countdown_wait(&c, WEFT_NOWAIT), 0);
     WT_CHECK_EQ(weft_latch_wait(&l, WEFT_NOWAIT), 0);
     WT_CHECK_EQ(weft_barrier_wait(&b, WEFT_NOWAIT), 0);
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, 0);
-    atomic_store(&g_probe_stop, 1);
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, 0);
+    atomic_store(&wt_probe_stop, 1);
     WT_CHECK_EQ(weft_join(f, NULL, WEFT_FOREVER), 0);
     return NULL;
 }
@@ -762,8 +751,8 @@ static void *checkpoint_main(void *arg) {
 static void checkpoints(void **state) {
     (void)state;
     for (int on = 0; on <= 1; on++) {
-        atomic_store(&g_probe_runs, 0);
-        atomic_store(&g_probe_stop, 0);
+        atomic_store(&wt_probe_runs, 0);
+        atomic_store(&wt_probe_stop, 0);
         weft_runtime_opts_t o = {0};
         o.workers = 1;
         o.checkpoints = on;

@@ -878,17 +878,6 @@ static void flag_guard_errors(void **state) {
 
 /* --- checkpoints: a limiter fast path (and a re-entry) yields exactly once with
  *     the option and never without; release, flag, guard, done once never --- */
-static _Atomic int g_probe_runs, g_probe_stop;
-
-static void *probe(void *arg) {
-    (void)arg;
-    while (!atomic_load(&g_probe_stop)) {
-        atomic_fetch_add(&g_probe_runs, 1);
-        weft_yield();
-    }
-    return NULL;
-}
-
 static void noop(void *arg) {
     (void)arg;
 }
@@ -896,19 +885,19 @@ static void noop(void *arg) {
 static void *checkpoint_main(void *arg) {
     int expect = *(int *)arg;
     weft_fiber_t *f;
-    WT_CHECK_EQ(weft_spawn(&f, probe, NULL), 0);
+    WT_CHECK_EQ(weft_spawn(&f, wt_probe, NULL), 0);
     weft_yield(); /* the probe is now running its loop */
     weft_limiter_t l = WEFT_LIMITER_INIT(1, 1);
     weft_flag_t fl = WEFT_FLAG_INIT;
     weft_guard_t g = WEFT_GUARD_INIT;
     weft_once_t o = WEFT_ONCE_INIT;
-    int before = atomic_load(&g_probe_runs);
+    int before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_limiter_acquire(&l, WEFT_FOREVER), 0);
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, expect);
-    before = atomic_load(&g_probe_runs);
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, expect);
+    before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_limiter_acquire(&l, WEFT_FOREVER), 0); /* re-entry */
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, expect);
-    before = atomic_load(&g_probe_runs);
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, expect);
+    before = atomic_load(&wt_probe_runs);
     WT_CHECK_EQ(weft_limiter_acquire(&l, WEFT_NOWAIT), 0); /* a try never yields */
     WT_CHECK_EQ(weft_limiter_release(&l), 0);
     WT_CHECK_EQ(weft_limiter_release(&l), 0);
@@ -921,8 +910,8 @@ static void *checkpoint_main(void *arg) {
     WT_CHECK_EQ(weft_once(&o, noop, NULL), 0);
     WT_CHECK_EQ(weft_once(&o, noop, NULL), 0);
     WT_CHECK_EQ(weft_limiter_set_total(&l, 3), 0);
-    WT_CHECK_EQ(atomic_load(&g_probe_runs) - before, 0);
-    atomic_store(&g_probe_stop, 1);
+    WT_CHECK_EQ(atomic_load(&wt_probe_runs) - before, 0);
+    atomic_store(&wt_probe_stop, 1);
     WT_CHECK_EQ(weft_join(f, NULL, WEFT_FOREVER), 0);
     return NULL;
 }
@@ -930,8 +919,8 @@ static void *checkpoint_main(void *arg) {
 static void checkpoints(void **state) {
     (void)state;
     for (int on = 0; on <= 1; on++) {
-        atomic_store(&g_probe_runs, 0);
-        atomic_store(&g_probe_stop, 0);
+        atomic_store(&wt_probe_runs, 0);
+        atomic_store(&wt_probe_stop, 0);
         weft_runtime_opts_t o = {0};
         o.workers = 1;
         o.checkpoints = on;

@@ -83,12 +83,16 @@ static void writer_not_starved(void **state) {
     pthread_t w, r2, r3;
     assert_int_equal(pthread_create(&w, NULL, late_writer, NULL), 0);
     int64_t limit = weft_after(WT_PATIENCE);
-    while (weft__wl_count(&g_l.wl) < 1 && weft_now() < limit) sched_yield();
-    assert_int_equal(weft_rwlock_rdlock(&g_l, WEFT_NOWAIT), -ETIMEDOUT); /* no overtaking */
+    while (weft__wl_count(&g_l.wl) < 1 && weft_now() < limit)
+        sched_yield();
+    assert_int_equal(weft_rwlock_rdlock(&g_l, WEFT_NOWAIT),
+                     -ETIMEDOUT); /* no overtaking */
     assert_int_equal(pthread_create(&r2, NULL, late_reader, (void *)&g_r2_at), 0);
-    while (weft__wl_count(&g_l.wl) < 2 && weft_now() < limit) sched_yield();
+    while (weft__wl_count(&g_l.wl) < 2 && weft_now() < limit)
+        sched_yield();
     assert_int_equal(pthread_create(&r3, NULL, late_reader, (void *)&g_r3_at), 0);
-    while (weft__wl_count(&g_l.wl) < 3 && weft_now() < limit) sched_yield();
+    while (weft__wl_count(&g_l.wl) < 3 && weft_now() < limit)
+        sched_yield();
     assert_int_equal(weft_rwlock_rdunlock(&g_l), 0);
     pthread_join(w, NULL);
     pthread_join(r2, NULL);
