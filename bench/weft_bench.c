@@ -10,10 +10,11 @@
  * --full adds Boost.Fiber's skynet on one thread (about 12 s and 10 GiB here).
  *
  * The table has two sections: the runtime (spawn, yield, skynet, parked fibers)
- * and "sync" (mutex, semaphore ping-pong, fairness; see workloads.c), which adds
- * a note column. A --one process prints "<workload> <value> <rss> [note]"; the
- * table keeps the median value with that run's note. A --one run that has not
- * finished after 120 s (a hang) exits 3 with a message, and its cell reads n/a. */
+ * and "sync" (mutex, semaphore ping-pong, fairness, a 2+2 bounded queue, an event
+ * broadcast; see workloads.c), which adds a note column. A --one process prints
+ * "<workload> <value> <rss> [note]"; the table keeps the median value with that run's
+ * note. A --one run that has not finished after 120 s (a hang) exits 3 with a message,
+ * and its cell reads n/a. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,26 @@ static void sync_table(const char *go, const char *bf) {
     sync_row("fairness: Jain index, 4 fibers+4 threads, 0.5 s", fw, fp, blank, blank, "",
              4, ">=0.99", fw.ok > 0 ? fw.note : "");
 
+    /* Queue: 2 producers + 2 consumers, bounded FIFO of 64: ns per item. */
+    long qn = 1000000;
+    fig_t qp = weft("queue_pthread", 2, qn, R),
+          qgo = measure(go, "", "queue_chan", 2, qn, R);
+    sync_row("queue 2P+2C, max 64, fibers (2 workers)", weft("queue_fibers", 2, qn, R),
+             qp, qgo, blank, "ns", 1, "", "");
+    sync_row("queue 2P+2C, max 64, threads", weft("queue_threads", 2, qn, R), qp, blank,
+             blank, "ns", 1, "", "");
+    sync_row("queue 2P+2C, max 64, 1P+1C fiber + 1P+1C thread",
+             weft("queue_mixed", 2, qn, R), qp, blank, blank, "ns", 1, "", "");
+
+    /* Broadcast: ns per waiter from the wake-all until the last waiter returned. */
+    fig_t bp = weft("broadcast_pthread", 2, 0, R);
+    w = weft("broadcast_event", 2, 0, R);
+    sync_row("event set, 10k fiber waiters: ns/waiter", w, bp, blank, blank, "ns", 1, "",
+             w.note);
+    w = weft("broadcast_event_threads", 2, 0, R);
+    sync_row("event set, 1k thread waiters: ns/waiter", w, bp, blank, blank, "ns", 1, "",
+             w.note);
+
     printf(
         "\nbaseline: mutex rows vs pthread_mutex_t lock+unlock; ping-pong rows vs two\n"
         "POSIX sem_t between two threads; fairness vs the same loop on 8 threads and a\n"
@@ -237,8 +258,18 @@ static void sync_table(const char *go, const char *bf) {
         "Go/Boost: sync.Mutex / fibers::mutex uncontended and mutex4; ping-pong over\n"
         "unbuffered channels (GOMAXPROCS / Boost work_stealing threads = workers).\n"
         "x-thread: share of hand-offs in which B ran on another thread than the one A\n"
-        "released on. fairness: acquisitions counted over the 0.5 s window.\n",
-        fp.ok > 0 ? fp.note : "n/a");
+        "released on. fairness: acquisitions counted over the 0.5 s window.\n"
+        "queue: ns per item, 2 producers + 2 consumers, 1M items, vs a 64-slot ring "
+        "under\n"
+        "a pthread_mutex_t + 2 pthread_cond_t on 4 threads; Go: a chan of capacity 64,\n"
+        "GOMAXPROCS=2.\n"
+        "event set: ns PER WAITER from just before the wake-all until the last waiter\n"
+        "has returned (total / waiters); the fiber row has 10000 waiters, the thread\n"
+        "row 1000, the baseline is pthread_cond_broadcast to 1000 threads\n"
+        "(%s).\n"
+        "late: waiters that found the event already set (late arrivals would only\n"
+        "make weft's figure pessimistic).\n",
+        fp.ok > 0 ? fp.note : "n/a", bp.ok > 0 ? bp.note : "n/a");
 }
 
 static void on_alarm(int sig) {

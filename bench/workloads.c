@@ -33,6 +33,31 @@
  *                 contender is in the loop; the RSS field holds the total count
  *                 and the note the range per kind of contender
  *   fairness_pthread  the same with 8 plain threads on a pthread_mutex_t
+ *   queue_*       2 producers + 2 consumers pass n distinct integers (as void *)
+ *                 through one bounded FIFO weft_queue_t (maxsize 64): ns per item,
+ *                 from before the four start to after all are joined. _fibers:
+ *                 four fibers of a 2-worker runtime; _threads: four plain threads;
+ *                 _mixed: a producer and a consumer fiber of a 2-worker runtime
+ *                 plus a producer and a consumer thread. The consumers' sum must
+ *                 equal the producers' (else exit 1). The workers argument is
+ *                 ignored (always 2).
+ *   queue_pthread the same 2+2 threads on a 64-slot ring under a pthread_mutex_t
+ *                 with two pthread_cond_t (not_full, not_empty): the baseline
+ *   broadcast_*   W waiters block, then one wake-all; the setter spins (yielding)
+ *                 until every waiter has returned (they count an atomic down):
+ *                 ns PER WAITER from just before the wake-all call. _event: 10000
+ *                 fibers of a 2-worker runtime on a weft_event_t, the setter a
+ *                 fiber of the same runtime; _event_threads: 1000 plain threads on
+ *                 a weft_event_t; _pthread: 1000 plain threads on a pthread_cond_t
+ *                 and pthread_cond_broadcast (baseline). n overrides W. The event
+ *                 has no waiter count: waiters count their arrival before the wait,
+ *                 and the setter yields until all have arrived plus a settle loop
+ *                 of yields, so a late arrival may find the event already set and
+ *                 return at once; that only makes weft's figure pessimistic (its
+ *                 wake-up cost is spread over fewer blocked waiters). The note
+ *                 counts waiters that saw the event set just before waiting (a
+ *                 lower bound of the late ones). The pthread waiters arrive under
+ *                 the mutex, so all of them are in pthread_cond_wait at broadcast.
  *
  * Every weft call's result is checked: a failure prints the call and its error and
  * exits 1 (a hang is cut short by weft_bench's alarm), so a misbehaving primitive
@@ -40,6 +65,7 @@
 #include "workloads.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -579,6 +605,253 @@ static void fair_run(int use_pthread, long ms, bench_result_t *out) {
                  hi[1]);
 }
 
+/* Queue throughput: 2 producers + 2 consumers through one bounded queue. */
+#define Q_MAX 64
+
+struct qb {
+    weft_queue_t q;
+    /* queue_pthread: a ring of Q_MAX under a mutex and two conditions */
+    pthread_mutex_t m;
+    pthread_cond_t not_full, not_empty;
+    void *ring[Q_MAX];
+    size_t head, len;
+    int use_pthread;
+    long per;            /* items per producer and per consumer */
+    _Atomic int64_t got; /* the consumers' sum */
+};
+
+struct qb_who {
+    struct qb *b;
+    int i; /* producer index (0 or 1), or -1 for a consumer */
+};
+
+static void qb_put(struct qb *b, void *it) {
+    if (!b->use_pthread) {
+        CHECK(weft_queue_put(&b->q, it, WEFT_FOREVER));
+        return;
+    }
+    CHECK(pthread_mutex_lock(&b->m));
+    while (b->len == Q_MAX)
+        CHECK(pthread_cond_wait(&b->not_full, &b->m));
+    b->ring[(b->head + b->len++) % Q_MAX] = it;
+    CHECK(pthread_cond_signal(&b->not_empty));
+    CHECK(pthread_mutex_unlock(&b->m));
+}
+
+static void *qb_get(struct qb *b) {
+    void *it;
+    if (!b->use_pthread) {
+        CHECK(weft_queue_get(&b->q, &it, WEFT_FOREVER));
+        return it;
+    }
+    CHECK(pthread_mutex_lock(&b->m));
+    while (b->len == 0)
+        CHECK(pthread_cond_wait(&b->not_empty, &b->m));
+    it = b->ring[b->head];
+    b->head = (b->head + 1) % Q_MAX;
+    b->len--;
+    CHECK(pthread_cond_signal(&b->not_full));
+    CHECK(pthread_mutex_unlock(&b->m));
+    return it;
+}
+
+/* Producer i puts 2k+i+1 for k < per (distinct, never NULL). */
+static void *qb_body(void *p) {
+    struct qb_who *w = p;
+    struct qb *b = w->b;
+    if (w->i >= 0) {
+        for (long k = 0; k < b->per; k++)
+            qb_put(b, (void *)(intptr_t)(2 * k + w->i + 1));
+    } else {
+        int64_t sum = 0;
+        for (long k = 0; k < b->per; k++)
+            sum += (int64_t)(intptr_t)qb_get(b);
+        atomic_fetch_add(&b->got, sum);
+    }
+    return NULL;
+}
+
+static void queue_run(const char *name, long n, bench_result_t *out) {
+    static struct qb b;
+    memset(&b, 0, sizeof b);
+    const char *kind = name + 6; /* fibers, threads, mixed or pthread */
+    b.use_pthread = !strcmp(kind, "pthread");
+    b.per = n / 2 > 0 ? n / 2 : 1;
+    n = 2 * b.per;
+    if (b.use_pthread) {
+        CHECK(pthread_mutex_init(&b.m, NULL));
+        CHECK(pthread_cond_init(&b.not_full, NULL));
+        CHECK(pthread_cond_init(&b.not_empty, NULL));
+    } else {
+        CHECK(weft_queue_init(&b.q, WEFT_FIFO, Q_MAX, NULL));
+    }
+    /* Who is a fiber: [0] producer 0, [1] producer 1, [2] and [3] consumers. */
+    int fiber[4] = {0, 0, 0, 0};
+    if (!strcmp(kind, "fibers")) fiber[0] = fiber[1] = fiber[2] = fiber[3] = 1;
+    if (!strcmp(kind, "mixed")) fiber[0] = fiber[2] = 1;
+    weft_runtime_t *rt = NULL;
+    if (fiber[0]) {
+        weft_runtime_opts_t o;
+        memset(&o, 0, sizeof o);
+        o.workers = 2;
+        CHECK(weft_runtime_create(&rt, &o));
+    }
+    struct qb_who who[4] = {{&b, 0}, {&b, 1}, {&b, -1}, {&b, -1}};
+    weft_fiber_t *f[4];
+    pthread_t th[4];
+    int64_t t0 = weft_now();
+    for (int i = 0; i < 4; i++) {
+        if (fiber[i])
+            CHECK(weft_spawn_on(rt, &f[i], qb_body, &who[i]));
+        else
+            CHECK(pthread_create(&th[i], NULL, qb_body, &who[i]));
+    }
+    for (int i = 0; i < 4; i++) {
+        if (fiber[i])
+            CHECK(weft_join(f[i], NULL, WEFT_FOREVER));
+        else
+            CHECK(pthread_join(th[i], NULL));
+    }
+    int64_t t = weft_now() - t0;
+    if (rt) CHECK(weft_runtime_destroy(rt));
+    /* Producer i put the sum over k < per of 2k+i+1 = per(per-1) + (i+1)per. */
+    int64_t want = 0;
+    for (int i = 0; i < 2; i++)
+        want += b.per * (b.per - 1) + (int64_t)(i + 1) * b.per;
+    int64_t got = atomic_load(&b.got);
+    if (got != want) {
+        fprintf(stderr, "%s: consumers received a sum of %lld, producers put %lld\n",
+                name, (long long)got, (long long)want);
+        exit(1);
+    }
+    if (b.use_pthread) {
+        if (b.len != 0) {
+            fprintf(stderr, "%s: %zu items left over\n", name, b.len);
+            exit(1);
+        }
+        pthread_cond_destroy(&b.not_full);
+        pthread_cond_destroy(&b.not_empty);
+        pthread_mutex_destroy(&b.m);
+    } else {
+        if (weft_queue_len(&b.q) != 0) {
+            fprintf(stderr, "%s: %d items left over\n", name, weft_queue_len(&b.q));
+            exit(1);
+        }
+        CHECK(weft_queue_destroy(&b.q));
+    }
+    out->ns_per_op = (double)t / (double)n;
+}
+
+/* Broadcast: W waiters block, one wake-all, time until the last has returned. */
+struct bc {
+    weft_event_t e;
+    pthread_mutex_t m; /* broadcast_pthread */
+    pthread_cond_t c;
+    int flag; /* guarded by m */
+    int use_pthread;
+    long w;
+    atomic_long arrived, remaining, late;
+    int64_t set_ns; /* the wake-all call alone */
+};
+
+static void *bc_waiter(void *p) {
+    struct bc *b = p;
+    if (b->use_pthread) {
+        CHECK(pthread_mutex_lock(&b->m));
+        atomic_fetch_add(&b->arrived, 1);
+        while (!b->flag)
+            CHECK(pthread_cond_wait(&b->c, &b->m));
+        CHECK(pthread_mutex_unlock(&b->m));
+    } else {
+        atomic_fetch_add(&b->arrived, 1);
+        if (weft_event_is_set(&b->e)) atomic_fetch_add(&b->late, 1);
+        CHECK(weft_event_wait(&b->e, WEFT_FOREVER));
+    }
+    atomic_fetch_sub(&b->remaining, 1);
+    return NULL;
+}
+
+/* Waits for every arrival, settles, wakes all and returns the ns until the last
+ * waiter has returned. weft_yield on a plain thread is sched_yield. */
+static int64_t bc_set_and_time(struct bc *b) {
+    while (atomic_load(&b->arrived) < b->w)
+        CHECK(weft_yield());
+    for (int i = 0; i < 1000; i++)
+        CHECK(weft_yield());
+    int64_t t0;
+    if (b->use_pthread) {
+        CHECK(pthread_mutex_lock(&b->m));
+        b->flag = 1;
+        t0 = weft_now();
+        CHECK(pthread_cond_broadcast(&b->c));
+        CHECK(pthread_mutex_unlock(&b->m));
+    } else {
+        t0 = weft_now();
+        CHECK(weft_event_set(&b->e) == 1 ? 0 : -1);
+    }
+    b->set_ns = weft_now() - t0;
+    while (atomic_load(&b->remaining) > 0)
+        CHECK(weft_yield());
+    return weft_now() - t0;
+}
+
+static void *bc_fiber_main(void *p) {
+    struct bc *b = p;
+    weft_fiber_t **fs = malloc(sizeof *fs * (size_t)b->w);
+    if (!fs) abort();
+    for (long i = 0; i < b->w; i++)
+        CHECK(weft_spawn(&fs[i], bc_waiter, b));
+    int64_t t = bc_set_and_time(b);
+    for (long i = 0; i < b->w; i++)
+        CHECK(weft_join(fs[i], NULL, WEFT_FOREVER));
+    free(fs);
+    return (void *)(intptr_t)t;
+}
+
+static void broadcast_run(const char *name, long n, bench_result_t *out) {
+    static struct bc b;
+    memset(&b, 0, sizeof b);
+    int fibers = !strcmp(name, "broadcast_event");
+    b.use_pthread = !strcmp(name, "broadcast_pthread");
+    b.w = n > 0 ? n : fibers ? 10000 : 1000;
+    atomic_store(&b.remaining, b.w);
+    CHECK(weft_event_init(&b.e));
+    CHECK(pthread_mutex_init(&b.m, NULL));
+    CHECK(pthread_cond_init(&b.c, NULL));
+    int64_t t;
+    if (fibers) {
+        weft_runtime_opts_t o;
+        memset(&o, 0, sizeof o);
+        o.workers = 2;
+        void *r;
+        CHECK(weft_run(&o, bc_fiber_main, &b, &r));
+        t = (int64_t)(intptr_t)r;
+    } else {
+        pthread_t *th = malloc(sizeof *th * (size_t)b.w);
+        pthread_attr_t at;
+        if (!th) abort();
+        CHECK(pthread_attr_init(&at));
+        CHECK(pthread_attr_setstacksize(&at, 64 * 1024));
+        for (long i = 0; i < b.w; i++)
+            CHECK(pthread_create(&th[i], &at, bc_waiter, &b));
+        t = bc_set_and_time(&b);
+        for (long i = 0; i < b.w; i++)
+            CHECK(pthread_join(th[i], NULL));
+        pthread_attr_destroy(&at);
+        free(th);
+    }
+    CHECK(weft_event_destroy(&b.e));
+    pthread_cond_destroy(&b.c);
+    pthread_mutex_destroy(&b.m);
+    out->ns_per_op = (double)t / (double)b.w;
+    if (b.use_pthread)
+        snprintf(out->note, sizeof out->note, "%ld waiters, %.2f ms (wake-all call %.2f)",
+                 b.w, (double)t / 1e6, (double)b.set_ns / 1e6);
+    else
+        snprintf(out->note, sizeof out->note, "%ld waiters, %.2f ms (set %.2f), late %ld",
+                 b.w, (double)t / 1e6, (double)b.set_ns / 1e6, atomic_load(&b.late));
+}
+
 int bench_run_one(const char *name, int workers, long n, bench_result_t *out) {
     weft_runtime_opts_t o;
     memset(&o, 0, sizeof o);
@@ -635,6 +908,13 @@ int bench_run_one(const char *name, int workers, long n, bench_result_t *out) {
     } else if (!strcmp(name, "fairness") || !strcmp(name, "fairness_pthread")) {
         fair_run(name[8] == '_', n > 0 ? n : 500, out);
         return 0; /* the RSS field holds the acquisitions */
+    } else if (!strcmp(name, "queue_fibers") || !strcmp(name, "queue_threads") ||
+               !strcmp(name, "queue_mixed") || !strcmp(name, "queue_pthread")) {
+        queue_run(name, n > 0 ? n : 1000000, out);
+    } else if (!strcmp(name, "broadcast_event") ||
+               !strcmp(name, "broadcast_event_threads") ||
+               !strcmp(name, "broadcast_pthread")) {
+        broadcast_run(name, n, out);
     } else {
         return -1;
     }

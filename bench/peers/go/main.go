@@ -142,6 +142,52 @@ func mutex4Bench(n int) time.Duration {
 	return time.Since(start)
 }
 
+// queueChanBench: 2 producer + 2 consumer goroutines pass n distinct
+// integers through one buffered channel of capacity 64 (n/2 each way per
+// goroutine). Reported figure: total_time / n (ns per item). Exits 1 if the
+// consumers' sum differs from the producers'.
+func queueChanBench(n int) time.Duration {
+	per := n / 2
+	if per < 1 {
+		per = 1
+	}
+	ch := make(chan int, 64)
+	var wg sync.WaitGroup
+	var got [2]int64
+	start := time.Now()
+	wg.Add(4)
+	for p := 0; p < 2; p++ {
+		go func(p int) {
+			for k := 0; k < per; k++ {
+				ch <- 2*k + p + 1
+			}
+			wg.Done()
+		}(p)
+	}
+	for c := 0; c < 2; c++ {
+		go func(c int) {
+			var sum int64
+			for k := 0; k < per; k++ {
+				sum += int64(<-ch)
+			}
+			got[c] = sum
+			wg.Done()
+		}(c)
+	}
+	wg.Wait()
+	d := time.Since(start)
+	var want int64
+	for p := int64(0); p < 2; p++ {
+		want += int64(per)*int64(per-1) + (p+1)*int64(per)
+	}
+	if got[0]+got[1] != want {
+		fmt.Fprintf(os.Stderr, "queue_chan: consumers received %d, producers put %d\n",
+			got[0]+got[1], want)
+		os.Exit(1)
+	}
+	return d * time.Duration(n) / time.Duration(2*per)
+}
+
 // mutexUncontendedBench: one goroutine does Lock+Unlock n times. Reported
 // figure: ns per pair.
 func mutexUncontendedBench(n int) time.Duration {
@@ -179,7 +225,7 @@ func peakRSSKiB() int64 {
 
 func usage(msg string) {
 	fmt.Fprintf(os.Stderr, "peer_go: %s\n", msg)
-	fmt.Fprintln(os.Stderr, "usage: peer_go <yield|spawn|skynet|pingpong_chan|mutex4|mutex_uncontended> [workers] [n]")
+	fmt.Fprintln(os.Stderr, "usage: peer_go <yield|spawn|skynet|pingpong_chan|mutex4|mutex_uncontended|queue_chan> [workers] [n]")
 	os.Exit(2)
 }
 
@@ -219,6 +265,9 @@ func main() {
 		run = pingpongBench
 	case "mutex4":
 		run = mutex4Bench
+	case "queue_chan":
+		workers = 2 // 2 producers + 2 consumers on GOMAXPROCS=2
+		run = queueChanBench
 	case "mutex_uncontended":
 		defN = 10000000
 		run = mutexUncontendedBench
