@@ -67,6 +67,15 @@ void weft__parker_unpark(weft__parker_t *p) {
         weft__futex_wake(&p->signal, 1);
 }
 
+void weft__parker_unpark_fifo(weft__parker_t *p) {
+    weft_fiber_t *f = p->fiber;
+    if (f) {
+        if (weft__rendezvous_arrive(f)) weft__ready(f, 0);
+        return;
+    }
+    weft__parker_unpark(p);
+}
+
 static int park_thread(weft__parker_t *p, uint64_t token, int64_t deadline) {
     /* A short spin catches a wake that is already on its way (a ping-pong
      * partner on another core) without two system calls. */

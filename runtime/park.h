@@ -89,6 +89,10 @@ int weft__parker_settle(weft__parker_t *p, uint64_t token);
  * else through the runtime's injection queue) or wakes a thread's futex. */
 void weft__parker_unpark(weft__parker_t *p);
 
+/* As weft__parker_unpark, but a fiber goes to the back of the waker's run queue
+ * instead of its run-next slot: for waking many at once (a broadcast) in order. */
+void weft__parker_unpark_fifo(weft__parker_t *p);
+
 /* For blocking entry points: -ECANCELED if the caller is a cancelled fiber
  * outside a shield and the deadline is not already past (tries behave normally),
  * else 0. */

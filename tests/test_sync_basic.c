@@ -223,6 +223,41 @@ static void event_broadcast(enum wt_pair p) {
 }
 WT_PAIRS(event_broadcast)
 
+/* --- a broadcast wakes waiters in the order they arrived --- */
+static _Atomic int g_arrive_seq, g_wake_seq;
+static int g_arrived_as[8], g_woke_as[8];
+
+static void *ordered_waiter(void *arg) {
+    int i = (int)(intptr_t)arg;
+    g_arrived_as[i] = atomic_fetch_add(&g_arrive_seq, 1);
+    WT_CHECK_EQ(weft_event_wait(&g_e, WEFT_FOREVER), 0);
+    g_woke_as[i] = atomic_fetch_add(&g_wake_seq, 1);
+    return NULL;
+}
+
+static void *order_main(void *arg) {
+    (void)arg;
+    weft_fiber_t *f[8];
+    for (int i = 0; i < 8; i++)
+        WT_CHECK_EQ(weft_spawn(&f[i], ordered_waiter, (void *)(intptr_t)i), 0);
+    while (weft__wl_count(&g_e.wl) < 8)
+        wt_pause(); /* one worker: they queue in arrival order */
+    WT_CHECK_EQ(weft_event_set(&g_e), 1);
+    for (int i = 0; i < 8; i++)
+        WT_CHECK_EQ(weft_join(f[i], NULL, WEFT_FOREVER), 0);
+    return NULL;
+}
+
+static void broadcast_order(void **state) {
+    (void)state;
+    weft_event_init(&g_e);
+    atomic_store(&g_arrive_seq, 0);
+    atomic_store(&g_wake_seq, 0);
+    wt_in_runtime(WT_RUN, 1, order_main, NULL);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(g_woke_as[i], g_arrived_as[i]);
+}
+
 /* --- timeouts leave the object usable --- */
 static _Atomic int g_step;
 
@@ -426,6 +461,7 @@ int main(void) {
         WT_PAIRS_TESTS(sem_race),
         WT_PAIRS_TESTS(event_broadcast),
         WT_PAIRS_TESTS(timeouts),
+        WT_TEST(broadcast_order),
         WT_TEST(cancel_queued),
         WT_TEST(checkpoints),
         WT_TEST(errors),
