@@ -207,12 +207,31 @@ static void test_steal_order_is_a_permutation(void **state) {
     }
 }
 
+/* Run a second time by ctest with hwloc's discovery disabled
+ * (HWLOC_COMPONENTS=-linux,-x86): the topology must fall back to sysconf cores,
+ * refuse pinning, and a default runtime must still work. */
+static void *hello(void *arg) {
+    return arg;
+}
+
+static void topology_fallback(void **state) {
+    (void)state;
+    if (!getenv("WEFT_EXPECT_TOPOLOGY_FALLBACK")) skip();
+    assert_int_equal(weft__topology_pin(0), -ENOTSUP);
+    assert_true(weft__topology_cores() >= 1);
+    void *r = NULL;
+    weft_runtime_opts_t o = {0}; /* workers 0: one per core, from the fallback */
+    assert_int_equal(weft_run(&o, hello, (void *)&o, &r), 0);
+    assert_ptr_equal(r, &o);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_exactly_once),
         cmocka_unit_test(test_deque_exactly_once_and_lifo),
         cmocka_unit_test(test_mpsc_exactly_once_in_order),
         cmocka_unit_test(test_steal_order_is_a_permutation),
+        cmocka_unit_test(topology_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
