@@ -243,4 +243,18 @@ static inline void *wt_in_runtime(enum wt_mode mode, int workers, void *(*fn)(vo
 #define WT_INT(p) ((int)(intptr_t)(p))
 #define WT_PTR(i) ((void *)(intptr_t)(i))
 
+/* A binary tree of fibers of the given depth (spawn two, join two); returns its
+ * node count. Run it as a fiber. */
+static inline void *wt_tree(void *arg) {
+    int depth = WT_INT(arg);
+    if (depth == 0) return WT_PTR(1);
+    weft_fiber_t *l = NULL, *r = NULL;
+    void *lr = NULL, *rr = NULL;
+    WT_CHECK_EQ(weft_spawn(&l, wt_tree, WT_PTR(depth - 1)), 0);
+    WT_CHECK_EQ(weft_spawn(&r, wt_tree, WT_PTR(depth - 1)), 0);
+    WT_CHECK_EQ(weft_join(l, &lr, WEFT_FOREVER), 0);
+    WT_CHECK_EQ(weft_join(r, &rr, WEFT_FOREVER), 0);
+    return WT_PTR(WT_INT(lr) + WT_INT(rr) + 1);
+}
+
 #endif

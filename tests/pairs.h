@@ -78,6 +78,21 @@ static inline void *wt_probe(void *arg) {
     return NULL;
 }
 
+/* Runs body(&expect) as the main fiber of a one-worker runtime, without and then
+ * with the checkpoints option; expect is how often each non-waiting blocking
+ * call should let the probe run (0, then 1). */
+static inline void wt_run_checkpoint_modes(void *(*body)(void *)) {
+    for (int on = 0; on <= 1; on++) {
+        atomic_store(&wt_probe_runs, 0);
+        atomic_store(&wt_probe_stop, 0);
+        weft_runtime_opts_t o = {0};
+        o.workers = 1;
+        o.checkpoints = on;
+        assert_int_equal(weft_run(&o, body, &on, NULL), 0);
+        wt_assert_clean();
+    }
+}
+
 /* Defines one cmocka test per pairing calling scenario(p). */
 #define WT_PAIRS(scenario)                                                               \
     static void scenario##_same_worker(void **s) {                                       \

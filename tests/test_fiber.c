@@ -10,19 +10,6 @@ static void *times_two_plus_one(void *arg) {
     return WT_PTR(2 * WT_INT(arg) + 1);
 }
 
-/* A binary tree of fibers of the given depth; returns its node count. */
-static void *tree(void *arg) {
-    int depth = WT_INT(arg);
-    if (depth == 0) return WT_PTR(1);
-    weft_fiber_t *l = NULL, *r = NULL;
-    void *lr = NULL, *rr = NULL;
-    WT_CHECK_EQ(weft_spawn(&l, tree, WT_PTR(depth - 1)), 0);
-    WT_CHECK_EQ(weft_spawn(&r, tree, WT_PTR(depth - 1)), 0);
-    WT_CHECK_EQ(weft_join(l, &lr, WEFT_FOREVER), 0);
-    WT_CHECK_EQ(weft_join(r, &rr, WEFT_FOREVER), 0);
-    return WT_PTR(WT_INT(lr) + WT_INT(rr) + 1);
-}
-
 static void *set_flag(void *arg) {
     atomic_store((_Atomic int *)arg, 1);
     return NULL;
@@ -41,7 +28,7 @@ static void *body_spawn_join(void *arg) {
     }
     void *nodes = NULL;
     weft_fiber_t *t = NULL;
-    WT_CHECK_EQ(weft_spawn(&t, tree, WT_PTR(6)), 0);
+    WT_CHECK_EQ(weft_spawn(&t, wt_tree, WT_PTR(6)), 0);
     WT_CHECK_EQ(weft_join(t, &nodes, WEFT_FOREVER), 0);
     WT_CHECK_EQ(WT_INT(nodes), 127);
     /* A NULL result pointer is allowed. */

@@ -373,15 +373,7 @@ static void *checkpoint_main(void *arg) {
 
 static void checkpoints(void **state) {
     (void)state;
-    for (int on = 0; on <= 1; on++) {
-        atomic_store(&wt_probe_runs, 0);
-        atomic_store(&wt_probe_stop, 0);
-        weft_runtime_opts_t o = {0};
-        o.workers = 1;
-        o.checkpoints = on;
-        assert_int_equal(weft_run(&o, checkpoint_main, &on, NULL), 0);
-        wt_assert_clean();
-    }
+    wt_run_checkpoint_modes(checkpoint_main);
 }
 
 /* --- misuse errors leave the objects usable --- */

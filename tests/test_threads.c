@@ -62,18 +62,6 @@ static void spawn_and_join_from_threads(void **state) {
 
 static _Atomic int g_mains_started;
 
-static void *tree(void *arg) {
-    int depth = WT_INT(arg);
-    if (depth == 0) return WT_PTR(1);
-    weft_fiber_t *l = NULL, *r = NULL;
-    void *lr = NULL, *rr = NULL;
-    WT_CHECK_EQ(weft_spawn(&l, tree, WT_PTR(depth - 1)), 0);
-    WT_CHECK_EQ(weft_spawn(&r, tree, WT_PTR(depth - 1)), 0);
-    WT_CHECK_EQ(weft_join(l, &lr, WEFT_FOREVER), 0);
-    WT_CHECK_EQ(weft_join(r, &rr, WEFT_FOREVER), 0);
-    return WT_PTR(WT_INT(lr) + WT_INT(rr) + 1);
-}
-
 static void *runtime_main(void *arg) {
     weft_runtime_t *mine = weft_current_runtime();
     WT_CHECK(mine != NULL);
@@ -84,7 +72,7 @@ static void *runtime_main(void *arg) {
     for (int i = 0; i < WT_SCALE(20); i++) {
         void *nodes = NULL;
         weft_fiber_t *f = NULL;
-        WT_CHECK_EQ(weft_spawn(&f, tree, WT_PTR(7)), 0);
+        WT_CHECK_EQ(weft_spawn(&f, wt_tree, WT_PTR(7)), 0);
         WT_CHECK_EQ(weft_join(f, &nodes, WEFT_FOREVER), 0);
         sum += WT_INT(nodes);
     }
