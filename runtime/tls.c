@@ -9,7 +9,12 @@
 #include "runtime/fiber_impl.h"
 #include "runtime/worker.h"
 
-static _Thread_local weft__worker_t *tls_worker;
+/* Initial-exec: in a shared library the default model calls __tls_get_addr on
+ * every access; these few bytes fit the static TLS surplus glibc reserves for
+ * libraries, so a dlopen'ed libweft still loads. */
+#define WEFT__TLS _Thread_local __attribute__((tls_model("initial-exec")))
+
+static WEFT__TLS weft__worker_t *tls_worker;
 
 __attribute__((noinline)) weft__worker_t *weft__worker_self(void) {
     weft__worker_t *w = tls_worker;
@@ -22,7 +27,7 @@ __attribute__((noinline)) void weft__worker_set(weft__worker_t *w) {
     __asm__ __volatile__("" ::: "memory");
 }
 
-static _Thread_local weft__parker_t tls_parker;
+static WEFT__TLS weft__parker_t tls_parker;
 
 __attribute__((noinline)) weft__parker_t *weft__parker_self(void) {
     weft__worker_t *w = tls_worker;

@@ -21,16 +21,16 @@ int weft_mutex_lock(weft_mutex_t *m, int64_t deadline) {
     if (!m) return -EINVAL;
     weft__caller_t c;
     weft__caller(&c);
-    uintptr_t me = (uintptr_t)c.parker;
-    uintptr_t o = weft__own_load(&m->owner);
-    if ((o & ~WEFT__OWN_WAITERS) == me) return -EDEADLK;
-    if (c.cancelled && !weft__deadline_passed(deadline)) return -ECANCELED;
+    uintptr_t me = (uintptr_t)c.parker, o = 0;
     /* The uncontended case in one compare-and-swap, with no further calls. */
-    if (o == 0 && __atomic_compare_exchange_n(&m->owner, &o, me, 0, __ATOMIC_ACQ_REL,
-                                              __ATOMIC_RELAXED)) {
+    if (!c.cancelled && __atomic_compare_exchange_n(&m->owner, &o, me, 0,
+                                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
         if (c.checkpoints) weft__checkpoint(deadline);
         return 0;
     }
+    if (c.cancelled) o = weft__own_load(&m->owner);
+    if ((o & ~WEFT__OWN_WAITERS) == me) return -EDEADLK;
+    if (c.cancelled && !weft__deadline_passed(deadline)) return -ECANCELED;
     int r = weft__own_lock(&m->owner, &m->wl, me, deadline, 1, 0);
     if (r == 0) weft__checkpoint(deadline); /* only a lock taken without waiting */
     return r < 0 ? r : 0;
@@ -38,11 +38,11 @@ int weft_mutex_lock(weft_mutex_t *m, int64_t deadline) {
 
 int weft_mutex_unlock(weft_mutex_t *m) {
     if (!m) return -EINVAL;
-    uintptr_t me = weft__self_id(), o = weft__own_load(&m->owner);
-    if ((o & ~WEFT__OWN_WAITERS) != me) return -EPERM;
-    if (o == me && __atomic_compare_exchange_n(&m->owner, &o, 0, 0, __ATOMIC_RELEASE,
-                                               __ATOMIC_RELAXED))
+    uintptr_t me = weft__self_id(), o = me;
+    if (__atomic_compare_exchange_n(&m->owner, &o, 0, 0, __ATOMIC_RELEASE,
+                                    __ATOMIC_RELAXED))
         return 0; /* nobody waits: one compare-and-swap */
+    if ((o & ~WEFT__OWN_WAITERS) != me) return -EPERM;
     weft__waiter_t *w = weft__own_release(&m->owner, &m->wl);
     if (w) weft__waitq_wake(w);
     return 0;
