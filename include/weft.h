@@ -21,5 +21,9 @@
 #include "weft/guard.h"
 #include "weft/once.h"
 #include "weft/limiter.h"
+#include "weft/io.h"
+#include "weft/offload.h"
+#include "weft/net.h"
+#include "weft/server.h"
 
 #endif
