@@ -1,7 +1,7 @@
 /* bench/weft_bench.c: prints one table of weft's figures beside baselines and
  * peers measured in the same run, with the ratios the issues set targets for.
  *
- *   weft_bench [--reps N] [--full]     the table (median of N runs, default 3)
+ *   weft_bench [--reps N] [--full] [--quick] [--only SECTION]   the table
  *   weft_bench --one WORKLOAD [WORKERS] [N]   one weft workload (used by the table)
  *
  * Every figure comes from a separate process, so peak RSS is per workload. Peers
@@ -9,18 +9,23 @@
  * be overridden with WEFT_PEER_GO / WEFT_PEER_BOOST_FIBER in the environment.
  * --full adds Boost.Fiber's skynet on one thread (about 12 s and 10 GiB here).
  *
- * The table has two sections: the runtime (spawn, yield, skynet, parked fibers)
- * and "sync" (mutex, semaphore ping-pong, fairness, a 2+2 bounded queue, an event
- * broadcast; see workloads.c), which adds a note column. A --one process prints
- * "<workload> <value> <rss> [note]"; the table keeps the median value with that run's
- * note. A --one run that has not finished after 120 s (a hang) exits 3 with a message,
- * and its cell reads n/a. */
+ * The table has three sections: the runtime (spawn, yield, skynet, parked fibers),
+ * "sync" (mutex, semaphore ping-pong, fairness, a 2+2 bounded queue, an event
+ * broadcast; see workloads.c), which adds a note column, and "servers" (the example
+ * servers under wrk and redis-benchmark beside peer servers, and idle CPU; see
+ * servers.c). --only runtime|sync|servers prints one of them; --quick shortens the
+ * server runs (as does CI in the environment); --reps does not apply to them. A
+ * --one process prints "<workload> <value> <rss> [note]"; the table keeps the
+ * median value with that run's note. A --one run that has not finished after 120 s
+ * (a hang) exits 3 with a message, and its cell reads n/a. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "idle.h"
+#include "servers.h"
 #include "workloads.h"
 
 static char g_self[4096];
@@ -272,50 +277,11 @@ static void sync_table(const char *go, const char *bf) {
         fp.ok > 0 ? fp.note : "n/a", bp.ok > 0 ? bp.note : "n/a");
 }
 
-static void on_alarm(int sig) {
-    static const char msg[] = "weft_bench --one: no result after 120 s (hang?)\n";
-    (void)sig;
-    if (write(2, msg, sizeof msg - 1) < 0) _exit(3);
-    _exit(3);
-}
-
-int main(int argc, char **argv) {
-    if (argc >= 3 && !strcmp(argv[1], "--one")) {
-        bench_result_t r;
-        int workers = argc > 3 ? atoi(argv[3]) : 1;
-        long n = argc > 4 ? atol(argv[4]) : 0;
-        signal(SIGALRM, on_alarm);
-        alarm(120);
-        if (bench_run_one(argv[2], workers, n, &r) != 0) {
-            fprintf(stderr, "unknown workload %s\n", argv[2]);
-            return 2;
-        }
-        printf("%s %.4f %ld%s%s\n", argv[2], r.ns_per_op, r.peak_rss_kib,
-               r.note[0] ? " " : "", r.note);
-        return 0;
-    }
-    int full = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--reps") && i + 1 < argc)
-            g_reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--full"))
-            full = 1;
-        else {
-            fprintf(stderr, "usage: %s [--reps N] [--full]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (g_reps < 1) g_reps = 1;
-    ssize_t len = readlink("/proc/self/exe", g_self, sizeof g_self - 1);
-    if (len <= 0) return 1;
-    g_self[len] = 0;
-    const char *go = peer_path("WEFT_PEER_GO", WEFT_PEER_GO);
-    const char *bf = peer_path("WEFT_PEER_BOOST_FIBER", WEFT_PEER_BOOST_FIBER);
+/* The first section: spawn, yield, skynet and parked fibers. */
+static void runtime_table(const char *go, const char *bf, int full) {
     fig_t none;
     memset(&none, 0, sizeof none);
-
-    printf("weft_bench: median of %d runs each; ratios are weft / column, same run\n\n",
-           g_reps);
+    printf("\n");
     printf("| %-34s | %12s | %12s | %12s | %12s | %7s | %7s | %7s | %-8s |\n", "workload",
            "weft", "baseline", "Go", "Boost.Fiber", "/base", "/Go", "/Boost", "target");
     printf("|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------------",
@@ -355,6 +321,63 @@ int main(int argc, char **argv) {
     printf(
         "\nbaseline: yield vs a raw jump_fcontext pair; spawn vs pthread_create+join.\n");
     printf("the parked row's baseline column is the process's peak RSS.\n");
-    sync_table(go, bf);
+}
+
+static void on_alarm(int sig) {
+    static const char msg[] = "weft_bench --one: no result after 120 s (hang?)\n";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0) _exit(3);
+    _exit(3);
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && !strcmp(argv[1], "--one")) {
+        bench_result_t r;
+        int workers = argc > 3 ? atoi(argv[3]) : 1;
+        long n = argc > 4 ? atol(argv[4]) : 0;
+        signal(SIGALRM, on_alarm);
+        alarm(120);
+        if (bench_run_one(argv[2], workers, n, &r) != 0 &&
+            idle_run_one(argv[2], workers, n, &r) != 0) {
+            fprintf(stderr, "unknown workload %s\n", argv[2]);
+            return 2;
+        }
+        printf("%s %.4f %ld%s%s\n", argv[2], r.ns_per_op, r.peak_rss_kib,
+               r.note[0] ? " " : "", r.note);
+        return 0;
+    }
+    int full = 0, quick = 0;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--reps") && i + 1 < argc)
+            g_reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--full"))
+            full = 1;
+        else if (!strcmp(argv[i], "--quick"))
+            quick = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc &&
+                 (!strcmp(argv[i + 1], "runtime") || !strcmp(argv[i + 1], "sync") ||
+                  !strcmp(argv[i + 1], "servers")))
+            only = argv[++i];
+        else {
+            fprintf(stderr,
+                    "usage: %s [--reps N] [--full] [--quick] "
+                    "[--only runtime|sync|servers]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    if (g_reps < 1) g_reps = 1;
+    ssize_t len = readlink("/proc/self/exe", g_self, sizeof g_self - 1);
+    if (len <= 0) return 1;
+    g_self[len] = 0;
+    const char *go = peer_path("WEFT_PEER_GO", WEFT_PEER_GO);
+    const char *bf = peer_path("WEFT_PEER_BOOST_FIBER", WEFT_PEER_BOOST_FIBER);
+
+    printf("weft_bench: median of %d runs each; ratios are weft / column, same run\n",
+           g_reps);
+    if (!only || !strcmp(only, "runtime")) runtime_table(go, bf, full);
+    if (!only || !strcmp(only, "sync")) sync_table(go, bf);
+    if (!only || !strcmp(only, "servers")) servers_table(g_self, quick);
     return 0;
 }

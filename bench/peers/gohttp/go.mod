@@ -1,0 +1,3 @@
+module weftgohttp
+
+go 1.19
