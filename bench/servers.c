@@ -12,8 +12,9 @@
  *          requests/s. A SET and a GET are checked by hand first.
  *   idle   CPU used while nothing happens, as % of one core: a bare runtime
  *          (weft_bench --one idle_cpu / idle_cpu_sleep, getrusage), and each
- *          HTTP server for the interval after it started listening, before any
- *          load (all its threads' schedstat time).
+ *          HTTP server (all its threads' schedstat time) right after it started
+ *          listening and again once wrk has finished (a poller or worker left
+ *          spinning after load shows up there).
  *
  * Every server is a child process started on its own port (port 0 and the port
  * read back from its "listening on host:port" line; redis-server, which cannot
@@ -41,7 +42,7 @@ typedef struct val {
 
 /* One server run: what it measured, or why it could not. */
 typedef struct run {
-    val_t rps, p99, set, get, idle;
+    val_t rps, p99, set, get, idle, idle_after;
     char note[160];
 } run_t;
 
@@ -107,12 +108,12 @@ static void stop(proc_t *p, const char *who, run_t *r) {
     char why[96];
     if (proc_stop(p, 5000, why, sizeof why) == 0) return;
     add_note(r, "%s%s: %s", who, why);
-    val_t *v[] = {&r->rps, &r->p99, &r->set, &r->get, &r->idle};
+    val_t *v[] = {&r->rps, &r->p99, &r->set, &r->get, &r->idle, &r->idle_after};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if (v[i]->ok > 0) v[i]->ok = 0;
 }
 
-static void idle_of(pid_t pid, run_t *r) {
+static void idle_of(pid_t pid, val_t *out) {
     long long c0 = proc_cpu_ns(pid);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
@@ -121,8 +122,8 @@ static void idle_of(pid_t pid, run_t *r) {
     clock_gettime(CLOCK_MONOTONIC, &b);
     double wall = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
     if (c0 < 0 || c1 < 0) return;
-    r->idle.ok = 1;
-    r->idle.v = 100.0 * (double)(c1 - c0) / wall;
+    out->ok = 1;
+    out->v = 100.0 * (double)(c1 - c0) / wall;
 }
 
 /* A value with its unit from wrk ("1.23ms", "850.00us", "1.01s") in ms. */
@@ -189,7 +190,7 @@ static run_t http_run(char *const argv[], const char *who, const char *wrk,
     proc_t p;
     int port = start(&p, argv, -1, who, &r);
     if (port < 0) return r;
-    if (measure_idle) idle_of(p.pid, &r);
+    if (measure_idle) idle_of(p.pid, &r.idle);
     if (wrk && check_http(port, who, &r) == 0) {
         char url[64], dur[16], out[8192];
         snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
@@ -200,6 +201,12 @@ static run_t http_run(char *const argv[], const char *who, const char *wrk,
             add_note(&r, "%s%s: %s", who, "wrk failed");
         else
             parse_wrk(out, &r);
+        /* wrk has closed every connection: after a moment for the server to
+         * see the closes, nothing should be left running. */
+        if (measure_idle) {
+            sleep_ms(200);
+            idle_of(p.pid, &r.idle_after);
+        }
     }
     stop(&p, who, &r);
     return r;
@@ -349,7 +356,9 @@ static void http_section(void) {
         row(what, rw[w].p99, rt.p99, rg.p99, "ms", 2, "", "");
     }
     row("idle CPU, http server after start, no client", rw[2].idle, rt.idle, rg.idle, "%",
-        2, "<1%", "% of one core while it waits; weft: 2 workers");
+        3, "<1%", "% of one core; weft: 2 workers");
+    row("idle CPU, http server after the load", rw[2].idle_after, rt.idle_after,
+        rg.idle_after, "%", 3, "<1%", "the same, once wrk has closed its connections");
 }
 
 static void resp_section(void) {
@@ -408,9 +417,9 @@ static void idle_section(const char *self) {
     val_t blank = {-1, 0};
     char note[128];
     val_t v = idle_one(self, "idle_cpu", note, sizeof note);
-    row("idle CPU, runtime with no fiber", v, blank, blank, "%", 2, "<1%", note);
+    row("idle CPU, runtime with no fiber", v, blank, blank, "%", 3, "<1%", note);
     v = idle_one(self, "idle_cpu_sleep", note, sizeof note);
-    row("idle CPU, runtime with one fiber asleep (1 h)", v, blank, blank, "%", 2, "<1%",
+    row("idle CPU, runtime with one fiber asleep (1 h)", v, blank, blank, "%", 3, "<1%",
         note);
 }
 
@@ -436,6 +445,6 @@ void servers_table(const char *self, int quick) {
            "resp: redis-benchmark -t set,get -c 50 -n %ld (-P 16: -n %ld); baseline:\n"
            "redis-server (its own instance, no persistence), run once per row pair.\n"
            "idle: %% of one core over %d ms (bare runtimes: getrusage; servers: all\n"
-           "threads' schedstat time, measured right after start).\n",
+           "threads' schedstat time, right after start and 200 ms after wrk ended).\n",
            g_secs, g_n, 5 * g_n, g_idle_ms);
 }
