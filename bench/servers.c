@@ -438,13 +438,14 @@ void servers_table(const char *self, int quick) {
     http_section();
     resp_section();
     idle_section(self);
-    printf("\nhttp: wrk -t2 -c256 -d%ds --latency, GET / answered with the same 79-byte\n"
-           "response by all; baseline: peer_http_threads (a thread per connection);\n"
-           "Go: peer_gohttp (net/http, GOMAXPROCS default); p99 ratios: lower is "
-           "better.\n"
-           "resp: redis-benchmark -t set,get -c 50 -n %ld (-P 16: -n %ld); baseline:\n"
-           "redis-server (its own instance, no persistence), run once per row pair.\n"
-           "idle: %% of one core over %d ms (bare runtimes: getrusage; servers: all\n"
-           "threads' schedstat time, right after start and 200 ms after wrk ended).\n",
-           g_secs, g_n, 5 * g_n, g_idle_ms);
+    printf(
+        "\nhttp: wrk -t2 -c256 -d%ds --latency, GET / (each server's response size is\n"
+        "in the note); baseline: peer_http_threads (a thread per connection);\n"
+        "Go: peer_gohttp (net/http, GOMAXPROCS default); p99 ratios: lower is "
+        "better.\n"
+        "resp: redis-benchmark -t set,get -c 50 -n %ld (-P 16: -n %ld); baseline:\n"
+        "redis-server (its own instance, no persistence), run once per row pair.\n"
+        "idle: %% of one core over %d ms (bare runtimes: getrusage; servers: all\n"
+        "threads' schedstat time, right after start and 200 ms after wrk ended).\n",
+        g_secs, g_n, 5 * g_n, g_idle_ms);
 }

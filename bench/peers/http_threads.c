@@ -16,7 +16,8 @@
  * is skipped. Pipelined requests are answered in order, and the answers to all
  * requests that arrived in one read go out in one write (the same batching a
  * fiber server gets for free). "Connection: close", or HTTP/1.0 without
- * "Connection: keep-alive", closes after the answer (with "Connection: close").
+ * "Connection: keep-alive", closes after the answer (with "Connection: close");
+ * an HTTP/1.0 request that asks for keep-alive gets "Connection: keep-alive".
  * Anything unparseable (an oversized head, chunked bodies) closes the
  * connection without an answer. */
 #include <errno.h>
@@ -37,6 +38,8 @@
 #define HEAD_KA  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n"
 #define RESP_KA  HEAD_KA "\r\n" BODY
 #define RESP_CL  HEAD_KA "Connection: close\r\n\r\n" BODY
+/* HTTP/1.0 keeps a connection only when the answer says so. */
+#define RESP_10 HEAD_KA "Connection: keep-alive\r\n\r\n" BODY
 
 /* Up to this many pipelined answers are gathered before a write. */
 #define OUT_MAX 16384
@@ -117,8 +120,8 @@ static int on_request(conn_t *c, const char *head, size_t len) {
     v = header(head, len, "Connection", &vl);
     int keep = http10 ? (v && has_token(v, vl, "keep-alive"))
                       : !(v && has_token(v, vl, "close"));
-    const char *r = keep ? RESP_KA : RESP_CL;
-    size_t rn = keep ? sizeof RESP_KA - 1 : sizeof RESP_CL - 1;
+    const char *r = !keep ? RESP_CL : http10 ? RESP_10 : RESP_KA;
+    size_t rn = strlen(r);
     if (c->out_n + rn > sizeof c->out) {
         if (write_all(c->fd, c->out, c->out_n) != 0) return -1;
         c->out_n = 0;
