@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/fdtab.h"
 #include "runtime/fiber_impl.h"
 #include "runtime/overflow.h"
 #include "runtime/topology.h"
@@ -45,6 +46,9 @@ static void runtime_free(weft_runtime_t *rt) {
         sched_yield();
     free_workers(rt, rt->nworkers);
     weft__stack_pool_destroy(&rt->stacks);
+    weft__pool_destroy(atomic_load(&rt->pool));
+    weft__fd_runtime_gone(rt);
+    weft__poller_fini(&rt->poller);
     free(rt->workers);
     free(rt->idle);
     free(rt);
@@ -55,7 +59,8 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
     memset(&o, 0, sizeof o);
     if (opts) o = *opts;
     if (o.workers < 0 || o.workers > WEFT_MAX_WORKERS || o.stack_size > MAX_STACK ||
-        o.stack_guard < -1 || o.stack_guard > 0)
+        o.stack_guard < -1 || o.stack_guard > 0 || o.offload_threads < 0 ||
+        o.offload_threads > WEFT_MAX_OFFLOAD_THREADS)
         return -EINVAL;
     int n = o.workers ? o.workers : weft__topology_cores();
     if (n > WEFT_MAX_WORKERS) n = WEFT_MAX_WORKERS;
@@ -69,6 +74,7 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
     rt->nworkers = n;
     rt->checkpoints = o.checkpoints != 0;
     rt->pin = o.pin_workers != 0;
+    rt->offload_max = o.offload_threads;
     rt->workers = calloc((size_t)n, sizeof *rt->workers);
     rt->idle = calloc((size_t)n, sizeof *rt->idle);
     if (!rt->workers || !rt->idle) {
@@ -76,6 +82,13 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
         free(rt->idle);
         free(rt);
         return -ENOMEM;
+    }
+    int perr = weft__poller_init(&rt->poller);
+    if (perr) {
+        free(rt->workers);
+        free(rt->idle);
+        free(rt);
+        return perr;
     }
     weft__stack_pool_init(&rt->stacks, stack, o.stack_guard == 0);
     weft__mpsc_init(&rt->inject);

@@ -81,15 +81,17 @@ void weft__wakeup(weft_runtime_t *rt) {
         atomic_fetch_sub(&rt->nspinning, 1);
         return;
     }
-    atomic_store_explicit(&w->park_word, 1, memory_order_release);
+    atomic_store_explicit(&w->park_word, 1, memory_order_seq_cst);
     weft__futex_wake(&w->park_word, 1);
+    weft__poller_kick_if(&rt->poller, w);
 }
 
 static void wake_all(weft_runtime_t *rt) {
     for (int i = 0; i < rt->nworkers; i++) {
         weft__worker_t *w = rt->workers[i];
-        atomic_store_explicit(&w->park_word, 1, memory_order_release);
+        atomic_store_explicit(&w->park_word, 1, memory_order_seq_cst);
         weft__futex_wake(&w->park_word, 1);
+        weft__poller_kick_if(&rt->poller, w);
     }
 }
 
@@ -208,6 +210,8 @@ static weft_fiber_t *find_runnable(weft__worker_t *w) {
         weft__timers_run(w, weft_now());
         weft_fiber_t *f = weft__pick_local(w);
         if (!f) f = weft__inject_take(w);
+        if (!f && weft__poller_wanted(&rt->poller) && weft__poller_poll(w, 0) > 0)
+            f = weft__pick_local(w);
         if (f) {
             stop_spinning(w, 1);
             return f;
@@ -253,8 +257,12 @@ static weft_fiber_t *find_runnable(weft__worker_t *w) {
         int64_t deadline = weft__timers_next(&w->timers);
         if (deadline == INT64_MAX) deadline = WEFT_FOREVER;
         atomic_fetch_add_explicit(&rt->parks, 1, memory_order_relaxed);
-        while (atomic_load_explicit(&w->park_word, memory_order_acquire) == 0) {
-            if (weft__futex_wait(&w->park_word, 0, deadline) == -ETIMEDOUT) break;
+        /* With fibers waiting for I/O, one idle worker sleeps in epoll_wait. */
+        if (!weft__poller_wanted(&rt->poller) ||
+            weft__poller_poll(w, deadline) == -EBUSY) {
+            while (atomic_load_explicit(&w->park_word, memory_order_acquire) == 0) {
+                if (weft__futex_wait(&w->park_word, 0, deadline) == -ETIMEDOUT) break;
+            }
         }
         if (!idle_remove(w)) w->spinning = 1;
     }

@@ -62,6 +62,12 @@ weft__worker_t *weft__switch_finish(weft__transfer_t t) {
     *w->save_slot = t.fctx;
     weft__san_after_switch(w->current ? &w->current->san : &w->sched_san);
     run_after(w);
+    if (__builtin_expect(w->poll_due, 0)) {
+        /* A busy worker's look at the poller (every 61st pick), so that I/O is
+         * noticed even when no worker is idle to block in epoll_wait. */
+        w->poll_due = 0;
+        weft__poller_poll(w, 0);
+    }
     return w;
 }
 
@@ -149,6 +155,9 @@ weft_fiber_t *weft__pick_local(weft__worker_t *w) {
             /* Fairness: the timers, the injection queue and the ring get a turn
              * even when newer local work never runs out. */
             weft__timers_run(w, weft_now());
+            /* Not here: the fiber switching out may still hold the lock its
+             * park releases after the switch. Once the switch is finished. */
+            if (weft__poller_wanted(&w->rt->poller)) w->poll_due = 1;
             f = weft__inject_take(w);
             if (!f) f = weft__runq_pop(&w->runq);
         }

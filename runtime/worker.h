@@ -14,6 +14,7 @@
 #include "runtime/deque.h"
 #include "runtime/fcontext.h"
 #include "runtime/mpsc.h"
+#include "runtime/poller.h"
 #include "runtime/runq.h"
 #include "runtime/sanitize.h"
 #include "runtime/spin.h"
@@ -47,6 +48,7 @@ typedef struct weft__worker {
     } after;
     uint32_t tick;        /* fibers picked; every 61st looks at the injection queue */
     uint32_t next_streak; /* consecutive picks from the run-next slot */
+    int poll_due;         /* poll without blocking once the current switch is done */
     uint32_t rng;
     uint64_t id_next, id_end; /* a block of fiber ids taken from the global counter */
     _Atomic uint64_t spawned; /* written only by this worker (no locked add) */
@@ -75,6 +77,10 @@ struct weft_runtime {
     weft__worker_t **workers;
     weft__stack_pool_t stacks;
     weft__mpsc_t inject;
+    weft__poller_t poller;
+    struct weft__pool
+        *_Atomic pool; /* offload threads (io/offload.c), made on first use */
+    int offload_max;
 
     /* live fibers, with WEFT__CLOSING set once the runtime may stop at zero */
     _Atomic uint64_t live;
@@ -93,6 +99,9 @@ struct weft_runtime {
     /* stats */
     _Atomic uint64_t spawned, steals, parks;
 };
+
+/* Shuts the offload pool down and joins its threads (io/offload.c). */
+void weft__pool_destroy(struct weft__pool *p);
 
 /* The calling thread's worker (any runtime), or NULL. Never cached across a switch. */
 weft__worker_t *weft__worker_self(void);

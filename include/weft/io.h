@@ -45,7 +45,8 @@ WEFT_API ssize_t weft_read(int fd, void *buf, size_t n, int64_t deadline);
  * write: the caller continues, or uses weft_write_all). */
 WEFT_API ssize_t weft_write(int fd, const void *buf, size_t n, int64_t deadline);
 
-WEFT_API ssize_t weft_readv(int fd, const struct iovec *iov, int iovcnt, int64_t deadline);
+WEFT_API ssize_t weft_readv(int fd, const struct iovec *iov, int iovcnt,
+                            int64_t deadline);
 WEFT_API ssize_t weft_writev(int fd, const struct iovec *iov, int iovcnt,
                              int64_t deadline);
 

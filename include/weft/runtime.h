@@ -20,20 +20,23 @@ typedef struct weft_runtime weft_runtime_t; /* opaque */
 /* Zero-initialised (or a NULL pointer) means "all defaults". Fields may be added
  * at the end in later versions; always zero-initialise the whole struct. */
 typedef struct weft_runtime_opts {
-    int workers;       /* 0: one per physical core (hwloc); at most WEFT_MAX_WORKERS */
-    size_t stack_size; /* usable bytes per fiber stack; 0: WEFT_DEFAULT_STACK_SIZE */
-    int pin_workers;   /* non-zero: bind worker i to core i (hwloc order) */
-    int checkpoints;   /* non-zero: every blocking call yields exactly once */
-    int stack_guard;   /* 0: guard page under each stack while the process stays
-                          well below vm.max_map_count, then canary-checked stacks;
-                          -1: never map guard pages (canary only) */
+    int workers;         /* 0: one per physical core (hwloc); at most WEFT_MAX_WORKERS */
+    size_t stack_size;   /* usable bytes per fiber stack; 0: WEFT_DEFAULT_STACK_SIZE */
+    int pin_workers;     /* non-zero: bind worker i to core i (hwloc order) */
+    int checkpoints;     /* non-zero: every blocking call yields exactly once */
+    int stack_guard;     /* 0: guard page under each stack while the process stays
+                            well below vm.max_map_count, then canary-checked stacks;
+                            -1: never map guard pages (canary only) */
+    int offload_threads; /* bound of the offload pool (weft/offload.h); 0: 16 */
 } weft_runtime_opts_t;
 
-#define WEFT_MAX_WORKERS        256
-#define WEFT_DEFAULT_STACK_SIZE ((size_t)64 * 1024)
+#define WEFT_MAX_WORKERS         256
+#define WEFT_DEFAULT_STACK_SIZE  ((size_t)64 * 1024)
+#define WEFT_MAX_OFFLOAD_THREADS 1024
 
 /* Creates a runtime whose workers are all new threads. Errors: -EINVAL (workers
- * < 0 or > WEFT_MAX_WORKERS, stack_size above 1 GiB), -ENOMEM, -EAGAIN (thread
+ * < 0 or > WEFT_MAX_WORKERS, stack_size above 1 GiB,
+ * offload_threads outside 0..WEFT_MAX_OFFLOAD_THREADS), -ENOMEM, -EAGAIN (thread
  * creation failed). Callable from anywhere. */
 WEFT_API int weft_runtime_create(weft_runtime_t **rt, const weft_runtime_opts_t *opts);
 

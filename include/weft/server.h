@@ -1,8 +1,9 @@
 /* weft/server.h: a serve loop that runs one fiber per connection.
  *
  * The server's acceptor fiber accepts connections on a listening socket and
- * spawns a handler fiber for each, at most `max_conns` at once (a capacity
- * limiter: further connections wait in the kernel's backlog until one ends).
+ * spawns a handler fiber for each, at most `max_conns` at once (the acceptor
+ * takes a slot before each accept and the handler returns it when it ends:
+ * further connections wait in the kernel's backlog meanwhile).
  * A handler reads and writes through weft_conn_* calls, which apply the
  * per-connection idle deadline: a read or write that makes no progress for
  * `idle_timeout` nanoseconds fails with -ETIMEDOUT.

@@ -1,0 +1,316 @@
+/* io/io.c: weft/io.h. Each call is one system call retried around readiness
+ * waits: from a fiber, weft__fd_wait (runtime/fdtab.h) parks it until the
+ * poller reports an edge; from a plain thread, ppoll(2) bounded by the deadline.
+ * Invariants: a call never blocks its worker thread (descriptors are
+ * non-blocking once registered; ones the poller cannot watch go through the
+ * offload pool); errno is read right after the system call, before any switch;
+ * data a call has transferred is always reported (a checkpoint or a cancel that
+ * arrives after a successful transfer does not turn it into an error). */
+#include "weft/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "io/io_internal.h"
+#include "runtime/fdtab.h"
+#include "runtime/park.h"
+#include "weft/fiber.h"
+#include "weft/time.h"
+
+typedef struct op {
+    ssize_t (*call)(struct op *);
+    int fd;
+    void *buf;
+    size_t n;
+    const struct iovec *iov;
+    int iovcnt;
+    int flags;
+    struct sockaddr *addr;
+    socklen_t *alen;
+    int is_write; /* for descriptors the poller cannot watch: the offload pool */
+} op_t;
+
+static ssize_t sys_read(op_t *o) {
+    return read(o->fd, o->buf, o->n);
+}
+static ssize_t sys_write(op_t *o) {
+    return write(o->fd, o->buf, o->n);
+}
+static ssize_t sys_readv(op_t *o) {
+    return readv(o->fd, o->iov, o->iovcnt);
+}
+static ssize_t sys_writev(op_t *o) {
+    return writev(o->fd, o->iov, o->iovcnt);
+}
+static ssize_t sys_recv(op_t *o) {
+    return recv(o->fd, o->buf, o->n, o->flags);
+}
+static ssize_t sys_send(op_t *o) {
+    return send(o->fd, o->buf, o->n, o->flags | MSG_NOSIGNAL);
+}
+static ssize_t sys_accept(op_t *o) {
+    return accept4(o->fd, o->addr, o->alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int weft__io_thread_wait(int fd, short events, int64_t deadline) {
+    struct pollfd p = {.fd = fd, .events = events};
+    for (;;) {
+        struct timespec ts, *tp = NULL;
+        if (deadline >= 0) {
+            int64_t left = deadline - weft_now();
+            if (left < 0) left = 0;
+            ts.tv_sec = left / 1000000000;
+            ts.tv_nsec = left % 1000000000;
+            tp = &ts;
+        }
+        int r = ppoll(&p, 1, tp, NULL);
+        if (r > 0) return p.revents & POLLNVAL ? -EBADF : p.revents;
+        if (r == 0 && weft__deadline_passed(deadline)) return -ETIMEDOUT;
+        if (r < 0 && errno != EINTR) return -errno;
+    }
+}
+
+/* A plain thread: the blocking behaviour, never past a finite deadline. */
+static ssize_t run_thread(op_t *o, short events, int64_t deadline) {
+    int wait_first = deadline >= 0; /* the descriptor may be blocking */
+    for (;;) {
+        if (wait_first) {
+            int r = weft__io_thread_wait(o->fd, events, deadline);
+            if (r < 0) return r;
+        }
+        ssize_t n = o->call(o);
+        if (n >= 0) return n;
+        int e = errno;
+        if (e == EINTR) continue;
+        if (e != EAGAIN && e != EWOULDBLOCK) return -e;
+        wait_first = 1;
+    }
+}
+
+/* A descriptor the poller cannot watch (a regular file): reads and writes go
+ * through the offload pool; anything else cannot block for long on it. */
+static ssize_t run_unpollable(op_t *o, int64_t deadline) {
+    if (o->call == sys_read || o->call == sys_write)
+        return weft__offload_rw(o->fd, o->buf, o->n, -1, o->is_write, deadline);
+    if (o->call == sys_readv || o->call == sys_writev) {
+        for (int i = 0; i < o->iovcnt; i++)
+            if (o->iov[i].iov_len) /* the first buffer only: a legal short transfer */
+                return weft__offload_rw(o->fd, o->iov[i].iov_base, o->iov[i].iov_len, -1,
+                                        o->is_write, deadline);
+        return 0;
+    }
+    ssize_t n;
+    do
+        n = o->call(o);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
+static ssize_t run(op_t *o, int dir, int64_t deadline) {
+    if (o->fd < 0) return -EBADF;
+    if (!weft_self())
+        return run_thread(o, dir == WEFT__DIR_IN ? POLLIN : POLLOUT, deadline);
+    int r = weft__cancel_check(deadline);
+    if (r) return r;
+    uint32_t gen;
+    weft__fdesc_t *d = weft__fd_get(o->fd, &gen, &r);
+    if (!d) return r == -EPERM ? run_unpollable(o, deadline) : r;
+    for (int waited = 0;;) {
+        ssize_t n = o->call(o);
+        if (n >= 0) {
+            if (!waited) (void)weft__checkpoint(deadline); /* the data counts */
+            return n;
+        }
+        int e = errno;
+        if (e == EINTR) continue;
+        if (e != EAGAIN && e != EWOULDBLOCK) return -e;
+        r = weft__fd_wait(d, gen, dir, deadline);
+        if (r == -EAGAIN) { /* its runtime went away: register with ours */
+            d = weft__fd_get(o->fd, &gen, &r);
+            if (!d) return r;
+            continue;
+        }
+        if (r) return r;
+        waited = 1;
+    }
+}
+
+static int bad_buf(const void *buf, size_t n) {
+    return !buf && n > 0;
+}
+
+ssize_t weft_read(int fd, void *buf, size_t n, int64_t deadline) {
+    if (bad_buf(buf, n)) return -EINVAL;
+    op_t o = {.call = sys_read, .fd = fd, .buf = buf, .n = n};
+    return run(&o, WEFT__DIR_IN, deadline);
+}
+
+ssize_t weft_write(int fd, const void *buf, size_t n, int64_t deadline) {
+    if (bad_buf(buf, n)) return -EINVAL;
+    op_t o = {.call = sys_write, .fd = fd, .buf = (void *)buf, .n = n, .is_write = 1};
+    return run(&o, WEFT__DIR_OUT, deadline);
+}
+
+ssize_t weft_readv(int fd, const struct iovec *iov, int iovcnt, int64_t deadline) {
+    if ((!iov && iovcnt) || iovcnt < 0 || iovcnt > IOV_MAX) return -EINVAL;
+    op_t o = {.call = sys_readv, .fd = fd, .iov = iov, .iovcnt = iovcnt};
+    return run(&o, WEFT__DIR_IN, deadline);
+}
+
+ssize_t weft_writev(int fd, const struct iovec *iov, int iovcnt, int64_t deadline) {
+    if ((!iov && iovcnt) || iovcnt < 0 || iovcnt > IOV_MAX) return -EINVAL;
+    op_t o = {.call = sys_writev, .fd = fd, .iov = iov, .iovcnt = iovcnt, .is_write = 1};
+    return run(&o, WEFT__DIR_OUT, deadline);
+}
+
+ssize_t weft_recv(int fd, void *buf, size_t n, int flags, int64_t deadline) {
+    if (bad_buf(buf, n)) return -EINVAL;
+    op_t o = {.call = sys_recv, .fd = fd, .buf = buf, .n = n, .flags = flags};
+    return run(&o, WEFT__DIR_IN, deadline);
+}
+
+ssize_t weft_send(int fd, const void *buf, size_t n, int flags, int64_t deadline) {
+    if (bad_buf(buf, n)) return -EINVAL;
+    op_t o = {.call = sys_send, .fd = fd, .buf = (void *)buf, .n = n, .flags = flags};
+    return run(&o, WEFT__DIR_OUT, deadline);
+}
+
+ssize_t weft_read_exact(int fd, void *buf, size_t n, int64_t deadline) {
+    if (bad_buf(buf, n)) return -EINVAL;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = weft_read(fd, (char *)buf + done, n - done, deadline);
+        if (r < 0) return r;
+        if (r == 0) break; /* the peer closed: the short count tells */
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+/* Sockets get MSG_NOSIGNAL (a closed peer is -EPIPE, not a signal). */
+ssize_t weft_write_all(int fd, const void *buf, size_t n, int64_t deadline) {
+    if (bad_buf(buf, n)) return -EINVAL;
+    int sock = 1;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = sock ? weft_send(fd, (const char *)buf + done, n - done, 0, deadline)
+                         : weft_write(fd, (const char *)buf + done, n - done, deadline);
+        if (r == -ENOTSOCK && sock) {
+            sock = 0;
+            continue;
+        }
+        if (r < 0) return r;
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+int weft_accept(int fd, struct sockaddr *addr, socklen_t *len, int64_t deadline) {
+    if (addr && !len) return -EINVAL;
+    op_t o = {.call = sys_accept, .fd = fd, .addr = addr, .alen = len};
+    ssize_t r = run(&o, WEFT__DIR_IN, deadline);
+    if (r >= 0) weft__fd_drop((int)r, 1); /* a new number: forget any old registration */
+    return (int)r;
+}
+
+static int so_error(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return -errno;
+    return -err;
+}
+
+/* A plain thread: a non-blocking connect bounded by the deadline, the flags
+ * restored afterwards (the caller's descriptor stays as it was). */
+static int connect_thread(int fd, const struct sockaddr *addr, socklen_t len,
+                          int64_t deadline) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0) return -errno;
+    if (deadline >= 0 && !(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    int r = connect(fd, addr, len) == 0 ? 0 : -errno;
+    if (r == -EINPROGRESS || r == -EINTR || r == -EAGAIN) {
+        r = weft__io_thread_wait(fd, POLLOUT, deadline);
+        if (r >= 0) r = so_error(fd);
+    }
+    if (deadline >= 0 && !(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl);
+    return r;
+}
+
+int weft_connect(int fd, const struct sockaddr *addr, socklen_t len, int64_t deadline) {
+    if (fd < 0) return -EBADF;
+    if (!addr) return -EINVAL;
+    if (!weft_self()) return connect_thread(fd, addr, len, deadline);
+    int r = weft__cancel_check(deadline);
+    if (r) return r;
+    uint32_t gen;
+    weft__fdesc_t *d = weft__fd_get(fd, &gen, &r);
+    if (!d) return r == -EPERM ? -ENOTSOCK : r;
+    r = connect(fd, addr, len) == 0 ? 0 : -errno;
+    if (r != -EINPROGRESS && r != -EINTR && r != -EAGAIN) return r;
+    for (;;) {
+        r = weft__fd_wait(d, gen, WEFT__DIR_OUT, deadline);
+        if (r == -EAGAIN) {
+            d = weft__fd_get(fd, &gen, &r);
+            if (!d) return r;
+            continue;
+        }
+        if (r) return r;
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        if (poll(&p, 1, 0) == 1) return so_error(fd); /* finished: how? */
+    }
+}
+
+int weft_poll(int fd, int events, int64_t deadline) {
+    if (fd < 0) return -EBADF;
+    events &= POLLIN | POLLOUT | POLLPRI | POLLRDHUP;
+    if (!events) return -EINVAL;
+    if (!weft_self()) {
+        int is_try = weft__deadline_passed(deadline);
+        int r = weft__io_thread_wait(fd, (short)events, deadline);
+        return r == -ETIMEDOUT && is_try ? 0 : r;
+    }
+    int r = weft__cancel_check(deadline);
+    if (r) return r;
+    uint32_t gen;
+    weft__fdesc_t *d = weft__fd_get(fd, &gen, &r);
+    int dir = (events & POLLOUT) ? ((events & ~POLLOUT) ? WEFT__DIR_ANY : WEFT__DIR_OUT)
+                                 : WEFT__DIR_IN;
+    for (int waited = 0;;) {
+        struct pollfd p = {.fd = fd, .events = (short)events};
+        int n = poll(&p, 1, 0);
+        if (n > 0) {
+            if (p.revents & POLLNVAL) return -EBADF;
+            if (!waited) (void)weft__checkpoint(deadline);
+            return p.revents;
+        }
+        if (n < 0 && errno != EINTR) return -errno;
+        if (n < 0) continue;
+        if (!d) return r; /* not pollable, yet poll(2) says not ready */
+        if (weft__deadline_passed(deadline)) return waited ? -ETIMEDOUT : 0;
+        r = weft__fd_wait(d, gen, dir, deadline);
+        if (r == -EAGAIN) {
+            d = weft__fd_get(fd, &gen, &r);
+            continue;
+        }
+        if (r) return r;
+        waited = 1;
+    }
+}
+
+int weft_fd_forget(int fd) {
+    if (fd < 0) return -EINVAL;
+    weft__fd_drop(fd, 0);
+    return 0;
+}
+
+int weft_close(int fd) {
+    if (fd < 0) return -EBADF;
+    weft__fd_drop(fd, 0);
+    /* Linux releases the descriptor even when close reports EINTR. */
+    if (close(fd) != 0 && errno != EINTR) return -errno;
+    return 0;
+}
