@@ -31,7 +31,8 @@ extern "C" {
  * 0; -ETIMEDOUT or -ECANCELED (see above); -EINVAL (fn NULL); -ENOMEM.
  * From a plain thread: runs fn(arg) inline, after a deadline check
  * (-ETIMEDOUT if the deadline has already passed). */
-WEFT_API int weft_offload(void *(*fn)(void *), void *arg, void **result, int64_t deadline);
+WEFT_API int weft_offload(void *(*fn)(void *), void *arg, void **result,
+                          int64_t deadline);
 
 /* As weft_offload; if the call returns -ETIMEDOUT or -ECANCELED, ownership of
  * `arg` passes to the pool, which calls on_abandon(arg, result, ran) exactly
