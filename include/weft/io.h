@@ -14,12 +14,13 @@
  * Descriptors the poller cannot watch (regular files, block devices) are read and
  * written through the runtime's offload pool (weft/offload.h) from a fiber, so a
  * slow disk never stalls a worker.
- * Errors common to all: -EBADF (not an open descriptor, or closed with
- * weft_close while the call waited), -EINVAL (NULL buffer with n > 0, negative
- * fd), -ETIMEDOUT, -ECANCELED, -ENOMEM (no memory to register the descriptor),
+ * Errors common to all: -EBADF (negative or not an open descriptor, or closed
+ * with weft_close while the call waited), -EINVAL (NULL buffer with n > 0),
+ * -ETIMEDOUT, -ECANCELED, -ENOMEM (no memory to register the descriptor),
  * and whatever the system call itself reports (e.g. -ECONNRESET, -EPIPE; SIGPIPE
  * is never raised by weft_send/weft_write_all on sockets, which use MSG_NOSIGNAL).
- * EINTR is retried internally; EAGAIN is never returned except by a try.
+ * EINTR is retried internally; EAGAIN is never returned: a try (a deadline
+ * already past) that finds the descriptor not ready returns -ETIMEDOUT.
  * Descriptors waited on from fibers must be closed with weft_close (or
  * forgotten with weft_fd_forget before close(2)), so that a later descriptor
  * with the same number is not mistaken for the old one. */
@@ -76,9 +77,10 @@ WEFT_API int weft_accept(int fd, struct sockaddr *addr, socklen_t *len, int64_t 
 WEFT_API int weft_connect(int fd, const struct sockaddr *addr, socklen_t len,
                           int64_t deadline);
 
-/* Waits until fd is ready for `events` (POLLIN, POLLOUT, or both): the revents
- * that hold (which may include POLLHUP, POLLERR, POLLRDHUP), or a negative errno.
- * A try returns 0 when nothing is ready. */
+/* Waits until fd is ready for `events` (POLLIN, POLLOUT, POLLPRI, POLLRDHUP):
+ * the revents that hold (which may include POLLHUP, POLLERR), or a negative
+ * errno (-ETIMEDOUT when a finite deadline passes, -EINVAL when events has none
+ * of those bits). A try returns 0 when nothing is ready. */
 WEFT_API int weft_poll(int fd, int events, int64_t deadline);
 
 /* Closes fd: wakes every fiber waiting on it (their calls return -EBADF), drops

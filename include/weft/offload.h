@@ -28,7 +28,9 @@ extern "C" {
 #endif
 
 /* Runs fn(arg) on the pool; *result (if not NULL) receives its return value.
- * 0; -ETIMEDOUT or -ECANCELED (see above); -EINVAL (fn NULL); -ENOMEM.
+ * 0; -ETIMEDOUT or -ECANCELED (see above; also for a try, and for a fiber
+ * already cancelled: fn then never runs); -EINVAL (fn NULL); -ENOMEM; -EAGAIN
+ * (no pool thread could be started: the call was withdrawn).
  * From a plain thread: runs fn(arg) inline, after a deadline check
  * (-ETIMEDOUT if the deadline has already passed). */
 WEFT_API int weft_offload(void *(*fn)(void *), void *arg, void **result,
@@ -39,7 +41,8 @@ WEFT_API int weft_offload(void *(*fn)(void *), void *arg, void **result,
  * once when it is done with it: ran = 1 with fn's result if fn had started,
  * ran = 0 and result NULL if it was withdrawn. on_abandon runs on a pool
  * thread (or on the caller, for a withdrawn call) and must not block for long.
- * After a 0 return it is not called. */
+ * After any other return (0, -EINVAL, -ENOMEM, -EAGAIN) it is not called and
+ * the caller keeps arg. */
 WEFT_API int weft_offload_ex(void *(*fn)(void *), void *arg, void **result,
                              int64_t deadline,
                              void (*on_abandon)(void *arg, void *result, int ran));
