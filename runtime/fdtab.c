@@ -84,6 +84,12 @@ weft__fdesc_t *weft__fd_get(int fd, uint32_t *gen, int *err) {
         *err = fd < 0 || fd >= CHUNK * NCHUNKS ? -EBADF : -ENOMEM;
         return NULL;
     }
+    /* Registered already (every call after the first): no lock. A generation
+     * read just as weft_close drops it only makes the wait see -EBADF. */
+    if (__atomic_load_n(&d->rt, __ATOMIC_ACQUIRE)) {
+        *gen = __atomic_load_n(&d->gen, __ATOMIC_ACQUIRE);
+        return d;
+    }
     weft__spin_lock(&d->lock);
     int r = d->rt ? 0 : do_register(d, fd, w->rt);
     *gen = d->gen;
@@ -163,8 +169,8 @@ void weft__fd_event(uint64_t data, uint32_t events) {
 /* With d->lock held: ends the registration; waiters get `data`. */
 static weft__waiter_t *drop_locked(weft__fdesc_t *d, uintptr_t data) {
     weft__waiter_t *wake = NULL;
-    d->gen++;
-    __atomic_store_n(&d->rt, NULL, __ATOMIC_RELAXED);
+    __atomic_store_n(&d->gen, d->gen + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&d->rt, NULL, __ATOMIC_RELEASE);
     for (int i = 0; i < WEFT__NDIR; i++) {
         grant_dir(d, i, data, &wake);
         d->ready[i] = 0;
@@ -178,7 +184,8 @@ void weft__fd_drop(int fd, int fresh) {
     weft__spin_lock(&d->lock);
     if (!d->rt && weft__waitq_empty(&d->q[0]) && weft__waitq_empty(&d->q[1]) &&
         weft__waitq_empty(&d->q[2])) {
-        if (fresh) d->gen++;
+        if (fresh) __atomic_store_n(&d->gen, d->gen + 1, __ATOMIC_RELEASE);
+        d->moved = 0;
         weft__spin_unlock(&d->lock);
         return;
     }
