@@ -31,7 +31,8 @@ typedef struct op {
     int flags;
     struct sockaddr *addr;
     socklen_t *alen;
-    int is_write; /* for descriptors the poller cannot watch: the offload pool */
+    int is_write;  /* for descriptors the poller cannot watch: the offload pool */
+    int is_stream; /* a read whose short count means the buffer is empty */
 } op_t;
 
 static ssize_t sys_read(op_t *o) {
@@ -119,9 +120,13 @@ static ssize_t run(op_t *o, int dir, int64_t deadline) {
     uint32_t gen;
     weft__fdesc_t *d = weft__fd_get(o->fd, &gen, &r);
     if (!d) return r == -EPERM ? run_unpollable(o, deadline) : r;
+    /* A read right after a short one would say EAGAIN: wait first (fdtab.h). */
+    int skip = o->is_stream && weft__fd_drained(d) && !weft__deadline_passed(deadline);
     for (int waited = 0;;) {
-        ssize_t n = o->call(o);
+        ssize_t n = skip ? (errno = EAGAIN, -1) : o->call(o);
+        skip = 0;
         if (n >= 0) {
+            if (o->is_stream) weft__fd_set_drained(d, n > 0 && (size_t)n < o->n);
             if (!waited) (void)weft__checkpoint(deadline); /* the data counts */
             return n;
         }
@@ -145,7 +150,7 @@ static int bad_buf(const void *buf, size_t n) {
 
 ssize_t weft_read(int fd, void *buf, size_t n, int64_t deadline) {
     if (bad_buf(buf, n)) return -EINVAL;
-    op_t o = {.call = sys_read, .fd = fd, .buf = buf, .n = n};
+    op_t o = {.call = sys_read, .fd = fd, .buf = buf, .n = n, .is_stream = 1};
     return run(&o, WEFT__DIR_IN, deadline);
 }
 
@@ -169,7 +174,12 @@ ssize_t weft_writev(int fd, const struct iovec *iov, int iovcnt, int64_t deadlin
 
 ssize_t weft_recv(int fd, void *buf, size_t n, int flags, int64_t deadline) {
     if (bad_buf(buf, n)) return -EINVAL;
-    op_t o = {.call = sys_recv, .fd = fd, .buf = buf, .n = n, .flags = flags};
+    op_t o = {.call = sys_recv,
+              .fd = fd,
+              .buf = buf,
+              .n = n,
+              .flags = flags,
+              .is_stream = !(flags & (MSG_PEEK | MSG_OOB))};
     return run(&o, WEFT__DIR_IN, deadline);
 }
 

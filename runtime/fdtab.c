@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "runtime/fiber_impl.h"
 #include "runtime/worker.h"
@@ -27,6 +29,8 @@ struct weft__fdesc {
     uint32_t moved_from; /* valid with `moved`: the generation whose runtime went */
     uint8_t moved;
     uint8_t ready[WEFT__NDIR];
+    _Atomic uint8_t drained; /* a hint: the last read returned short (fdtab.h) */
+    uint8_t stream;          /* a byte stream (stream socket, pipe): hints apply */
     weft__waitq_t q[WEFT__NDIR];
 };
 
@@ -73,6 +77,16 @@ static int do_register(weft__fdesc_t *d, int fd, weft_runtime_t *rt) {
     }
     for (int i = 0; i < WEFT__NDIR; i++)
         d->ready[i] = 1; /* the first wait tries once more: cheap, and never misses */
+    /* Only in a byte stream does a short read prove the buffer empty: a
+     * datagram socket returns one message however many are queued. */
+    int type = 0;
+    socklen_t len = sizeof type;
+    struct stat st;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
+        d->stream = type == SOCK_STREAM;
+    else
+        d->stream = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+    atomic_store_explicit(&d->drained, 0, memory_order_relaxed);
     __atomic_store_n(&d->rt, rt, __ATOMIC_RELEASE);
     return 0;
 }
@@ -148,6 +162,15 @@ static void grant_dir(weft__fdesc_t *d, int dir, uintptr_t data, weft__waiter_t 
     d->ready[dir] = chain == NULL;
     weft__waitq_chain_set_data(chain, data);
     append(out, chain);
+}
+
+int weft__fd_drained(weft__fdesc_t *d) {
+    return d->stream && atomic_load_explicit(&d->drained, memory_order_relaxed);
+}
+
+void weft__fd_set_drained(weft__fdesc_t *d, int drained) {
+    if (d->stream && atomic_load_explicit(&d->drained, memory_order_relaxed) != drained)
+        atomic_store_explicit(&d->drained, (uint8_t)drained, memory_order_relaxed);
 }
 
 void weft__fd_event(uint64_t data, uint32_t events) {

@@ -43,6 +43,15 @@ weft__fdesc_t *weft__fd_get(int fd, uint32_t *gen, int *err);
  * -EAGAIN if it must be made again (its runtime is gone): call weft__fd_get. */
 int weft__fd_wait(weft__fdesc_t *d, uint32_t gen, int dir, int64_t deadline);
 
+/* The "drained" hint: set when a read returned fewer bytes than asked, so the
+ * socket's buffer was empty a moment ago. Any byte that arrives after that
+ * moment raises a new edge, so the next read may go straight to
+ * weft__fd_wait (which returns at once if such an edge came already) and save
+ * a system call that would only have said EAGAIN. A hint only: several readers
+ * may race on it, which costs at most that one call. */
+int weft__fd_drained(weft__fdesc_t *d);
+void weft__fd_set_drained(weft__fdesc_t *d, int drained);
+
 /* An epoll event (data from the registration, EPOLL* bits): grants waiters. */
 void weft__fd_event(uint64_t data, uint32_t events);
 
