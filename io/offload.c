@@ -9,6 +9,7 @@
  * on_abandon). Each transition is one compare-and-swap, so a caller giving up
  * and the pool starting or finishing the job never both win. */
 #include "weft/offload.h"
+#include "runtime/fault.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -91,10 +92,10 @@ static void *pool_thread(void *p) {
 static struct weft__pool *pool_of(weft_runtime_t *rt) {
     struct weft__pool *p = atomic_load_explicit(&rt->pool, memory_order_acquire);
     if (p) return p;
-    p = calloc(1, sizeof *p);
+    p = weft__calloc(1, sizeof *p);
     if (!p) return NULL;
     p->max = rt->offload_max > 0 ? rt->offload_max : DEFAULT_THREADS;
-    p->threads = calloc((size_t)p->max, sizeof *p->threads);
+    p->threads = weft__calloc((size_t)p->max, sizeof *p->threads);
     p->lock = (weft__spin_t)WEFT__SPIN_INIT;
     if (!p->threads || weft_queue_init(&p->jobs, WEFT_FIFO, 0, NULL) != 0) {
         free(p->threads);
@@ -116,7 +117,7 @@ static struct weft__pool *pool_of(weft_runtime_t *rt) {
 static int maybe_grow(struct weft__pool *p) {
     weft__spin_lock(&p->lock);
     if (p->nthreads < p->max && weft_queue_len(&p->jobs) > atomic_load(&p->idle) &&
-        pthread_create(&p->threads[p->nthreads], NULL, pool_thread, p) == 0)
+        weft__pthread_create(&p->threads[p->nthreads], NULL, pool_thread, p) == 0)
         p->nthreads++;
     int n = p->nthreads;
     weft__spin_unlock(&p->lock);
@@ -156,7 +157,7 @@ int weft_offload_ex(void *(*fn)(void *), void *arg, void **result, int64_t deadl
         return r;
     }
     struct weft__pool *p = pool_of(rt);
-    job_t *j = p ? malloc(sizeof *j) : NULL;
+    job_t *j = p ? weft__malloc(sizeof *j) : NULL;
     if (!j) return -ENOMEM;
     *j = (job_t){.fn = fn, .arg = arg, .on_abandon = on_abandon};
     atomic_init(&j->state, QUEUED);
@@ -233,7 +234,7 @@ static void rw_abandon(void *p, void *result, int ran) {
 ssize_t weft__offload_rw(int fd, void *buf, size_t n, off_t offset, int is_write,
                          int64_t deadline) {
     if (n > BOUNCE_MAX) n = BOUNCE_MAX;
-    struct rw *a = malloc(sizeof *a + n);
+    struct rw *a = weft__malloc(sizeof *a + n);
     if (!a) return -ENOMEM;
     *a = (struct rw){.fd = fd, .is_write = is_write, .offset = offset, .n = n};
     if (is_write) memcpy(a->data, buf, n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "weft/offload.h"
+#include "runtime/fault.h"
 
 struct lookup {
     char *node, *service;
@@ -39,7 +40,7 @@ static void lookup_abandon(void *p, void *result, int ran) {
 
 static char *dup_or_null(const char *s, int *oom) {
     if (!s) return NULL;
-    char *d = strdup(s);
+    char *d = weft__strdup(s);
     if (!d) *oom = 1;
     return d;
 }
@@ -48,7 +49,7 @@ int weft_getaddrinfo(const char *node, const char *service, const struct addrinf
                      struct addrinfo **res, int64_t deadline, int *gai_error) {
     if (gai_error) *gai_error = 0;
     if (!res || (!node && !service)) return -EINVAL;
-    struct lookup *l = calloc(1, sizeof *l);
+    struct lookup *l = weft__calloc(1, sizeof *l);
     if (!l) return -ENOMEM;
     int oom = 0;
     l->node = dup_or_null(node, &oom);

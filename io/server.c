@@ -10,6 +10,7 @@
  * one): a handler still inside weft_event_set(&drained) when shutdown returns
  * must not find the server gone. */
 #include "weft/server.h"
+#include "runtime/fault.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -86,7 +87,7 @@ static void *handle(void *p) {
 static int accept_one(weft_server_t *s) {
     int r = weft_sem_acquire(&s->slots, WEFT_FOREVER);
     if (r) return r;
-    conn_node_t *n = calloc(1, sizeof *n);
+    conn_node_t *n = weft__calloc(1, sizeof *n);
     for (;;) {
         if (!n) {
             r = -ENOMEM;
@@ -108,7 +109,7 @@ static int accept_one(weft_server_t *s) {
             weft_sem_release(&s->slots, 1);
             return -ECANCELED;
         }
-        if (!n) n = calloc(1, sizeof *n);
+        if (!n) n = weft__calloc(1, sizeof *n);
     }
     n->c.fd = r;
     n->c.server = s;
@@ -148,7 +149,7 @@ int weft_server_start(weft_server_t **out, int listen_fd,
         opts->idle_timeout < 0 || listen_fd < 0)
         return -EINVAL;
     if (!weft_self()) return -EPERM;
-    weft_server_t *s = calloc(1, sizeof *s);
+    weft_server_t *s = weft__calloc(1, sizeof *s);
     if (!s) return -ENOMEM;
     s->lfd = listen_fd;
     s->o = *opts;

@@ -3,6 +3,7 @@
  * taken under it); epoll_ctl runs under it only when a registration is made or
  * dropped, once per descriptor lifetime. */
 #include "runtime/fdtab.h"
+#include "runtime/fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,7 @@ static weft__fdesc_t *fdesc(int fd, int create) {
     weft__fdesc_t *c =
         atomic_load_explicit(&chunks[fd >> CHUNK_SHIFT], memory_order_acquire);
     if (!c && create) {
-        weft__fdesc_t *fresh = calloc(CHUNK, sizeof *fresh);
+        weft__fdesc_t *fresh = weft__calloc(CHUNK, sizeof *fresh);
         if (!fresh) return NULL;
         for (int i = 0; i < CHUNK; i++)
             fresh[i].lock = (weft__spin_t)WEFT__SPIN_INIT;
@@ -63,7 +64,8 @@ static uint64_t event_data(int fd, uint32_t gen) {
 static int do_register(weft__fdesc_t *d, int fd, weft_runtime_t *rt) {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
                              .data.u64 = event_data(fd, d->gen)};
-    if (epoll_ctl(rt->poller.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (weft__fault_fd(ENOMEM) != 0 ||
+        epoll_ctl(rt->poller.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
         /* EEXIST: a registration of an older generation the table forgot
          * without telling the kernel (fd closed with close(2) while dup'ed). */
         if (errno != EEXIST || epoll_ctl(rt->poller.epfd, EPOLL_CTL_MOD, fd, &ev) != 0)

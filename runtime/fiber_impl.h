@@ -45,6 +45,7 @@ struct weft__worker;
 struct weft__slab;
 
 #define WEFT__TIMER_NONE ((size_t)-1)
+#define WEFT__TIMER_LIST ((size_t)-2) /* on the owner's overflow list (timer.h) */
 /* The canary is the lowest word of an unguarded stack, which must stay zero:
  * fresh anonymous memory reads as zero, and reading an untouched page maps the
  * kernel's shared zero page, so checking it costs no resident memory (writing a
@@ -79,7 +80,8 @@ struct weft_fiber {
     struct weft__worker *_Atomic timer_owner; /* NULL: no timer armed */
     int64_t timer_deadline;
     size_t timer_index; /* position in the owner's heap, WEFT__TIMER_NONE if not in it */
-    uint64_t timer_token; /* the wait the timer settles */
+    weft_fiber_t *timer_prev, *timer_next; /* links on the overflow list */
+    uint64_t timer_token;                  /* the wait the timer settles */
 
     /* --- fiber-local storage (fls.c): allocated on first set --- */
     struct weft__fls *fls;

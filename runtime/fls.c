@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "runtime/fiber_impl.h"
+#include "runtime/fault.h"
 #include "runtime/fls.h"
 #include "runtime/worker.h"
 
@@ -59,7 +60,7 @@ int weft_fls_set(weft_fls_key_t key, void *value) {
     if (!key_live(key)) return -EINVAL;
     if (!f->fls) {
         if (!value) return 0;
-        f->fls = calloc(1, sizeof *f->fls);
+        f->fls = weft__calloc(1, sizeof *f->fls);
         if (!f->fls) return -ENOMEM;
     }
     f->fls->value[key.index] = value;

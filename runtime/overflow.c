@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "runtime/fault.h"
 #include "runtime/fiber_impl.h"
 #include "runtime/stack.h"
 #include "runtime/worker.h"
@@ -118,8 +119,9 @@ void *weft__altstack_add(void) {
     if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) &&
         cur.ss_size >= 16384)
         return NULL;
-    void *mem = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* Without one, an overflow is still caught, only not reported by name. */
+    void *mem = weft__mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) return NULL;
     stack_t ss;
     memset(&ss, 0, sizeof ss);

@@ -115,14 +115,7 @@ int weft__park(weft__parker_t *p, uint64_t token, int64_t deadline, void (*after
         if (after) after(arg);
         return outcome_of(p);
     }
-    if (deadline >= 0 && weft__timer_arm(w, f, deadline, token) != 0) {
-        /* No memory for the timer: the wait cannot honour its deadline, so end it
-         * now as timed out (never block past a deadline). */
-        if (settle_as(p, token, WEFT__PARK_TIMED_OUT)) {
-            if (after) after(arg);
-            return -ETIMEDOUT;
-        }
-    }
+    if (deadline >= 0) weft__timer_arm(w, f, deadline, token);
     w->after.kind = WEFT__AFTER_PARK;
     w->after.fiber = f;
     w->after.fn = after;

@@ -1,6 +1,7 @@
 /* runtime/poller.c: the runtime's epoll set and the workers' polling (see
  * poller.h for who polls when, and the kick protocol). */
 #include "runtime/poller.h"
+#include "runtime/fault.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -17,9 +18,9 @@
 #define KICK_DATA  UINT64_MAX /* the eventfd's registration */
 
 int weft__poller_init(weft__poller_t *p) {
-    p->epfd = epoll_create1(EPOLL_CLOEXEC);
+    p->epfd = weft__fault_fd(EMFILE) ? -1 : epoll_create1(EPOLL_CLOEXEC);
     if (p->epfd < 0) return -errno;
-    p->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    p->evfd = weft__fault_fd(EMFILE) ? -1 : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = KICK_DATA};
     if (p->evfd < 0 || epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->evfd, &ev) != 0) {
         int e = errno;

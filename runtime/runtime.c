@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "runtime/fdtab.h"
+#include "runtime/fault.h"
 #include "runtime/fiber_impl.h"
 #include "runtime/overflow.h"
 #include "runtime/topology.h"
@@ -69,14 +70,14 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
     if (stack < 16384) stack = 16384;
 
     weft__overflow_install();
-    weft_runtime_t *rt = calloc(1, sizeof *rt);
+    weft_runtime_t *rt = weft__calloc(1, sizeof *rt);
     if (!rt) return -ENOMEM;
     rt->nworkers = n;
     rt->checkpoints = o.checkpoints != 0;
     rt->pin = o.pin_workers != 0;
     rt->offload_max = o.offload_threads;
-    rt->workers = calloc((size_t)n, sizeof *rt->workers);
-    rt->idle = calloc((size_t)n, sizeof *rt->idle);
+    rt->workers = weft__calloc((size_t)n, sizeof *rt->workers);
+    rt->idle = weft__calloc((size_t)n, sizeof *rt->idle);
     if (!rt->workers || !rt->idle) {
         free(rt->workers);
         free(rt->idle);
@@ -94,8 +95,8 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
     weft__mpsc_init(&rt->inject);
     rt->idle_lock = (weft__spin_t)WEFT__SPIN_INIT;
     for (int i = 0; i < n; i++) {
-        weft__worker_t *w = aligned_alloc(64, (sizeof *w + 63) / 64 * 64);
-        int *order = malloc(sizeof(int) * (size_t)(n > 1 ? n - 1 : 1));
+        weft__worker_t *w = weft__aligned_alloc(64, (sizeof *w + 63) / 64 * 64);
+        int *order = weft__malloc(sizeof(int) * (size_t)(n > 1 ? n - 1 : 1));
         if (!w || !order) {
             free(w);
             free(order);
@@ -123,7 +124,7 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
 static int start_threads(weft_runtime_t *rt, int first) {
     for (int i = first; i < rt->nworkers; i++) {
         weft__worker_t *w = rt->workers[i];
-        if (pthread_create(&w->thread, NULL, worker_thread, w) != 0) return -EAGAIN;
+        if (weft__pthread_create(&w->thread, NULL, worker_thread, w) != 0) return -EAGAIN;
         w->own_thread = 1;
     }
     return 0;

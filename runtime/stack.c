@@ -1,6 +1,7 @@
 /* runtime/stack.c: slabs of fiber stacks, guard-page budget, shell pools
  * (see stack.h for the layout and the invariants). */
 #include "runtime/stack.h"
+#include "runtime/fault.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -94,8 +95,8 @@ static int slab_grow(weft__stack_pool_t *p) {
         nslots = n < 1 ? 1 : (unsigned)(n > 4096 ? 4096 : n);
     }
     size_t bytes = (size_t)nslots * p->slot_size;
-    void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *base = weft__mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED) {
         if (guarded) atomic_fetch_sub(&g_guard_used, GUARDED_SLOTS);
         return -ENOMEM;
@@ -103,7 +104,7 @@ static int slab_grow(weft__stack_pool_t *p) {
 #ifdef MADV_NOHUGEPAGE
     madvise(base, bytes, MADV_NOHUGEPAGE);
 #endif
-    weft__slab_t *s = malloc(sizeof *s);
+    weft__slab_t *s = weft__malloc(sizeof *s);
     if (!s) {
         munmap(base, bytes);
         if (guarded) atomic_fetch_sub(&g_guard_used, GUARDED_SLOTS);

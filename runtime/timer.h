@@ -7,7 +7,11 @@
  * one timer (one park at a time), stored in the fiber object: no allocation.
  * `next_deadline` mirrors the heap's minimum (INT64_MAX when empty) so idle and
  * stealing workers can peek without the lock.
- * Invariant: f->timer_index != WEFT__TIMER_NONE  <=>  f is in f->timer_owner's heap. */
+ * When the heap cannot grow (out of memory), the timer goes on the worker's
+ * unsorted overflow list instead (linked through the fiber: no allocation), so
+ * arming never fails; the list is scanned in O(n) only while it is non-empty.
+ * Invariant: f->timer_index != WEFT__TIMER_NONE  <=>  f is in f->timer_owner's
+ * heap (at that index) or on its overflow list (WEFT__TIMER_LIST). */
 #ifndef WEFT_RUNTIME_TIMER_H
 #define WEFT_RUNTIME_TIMER_H
 
@@ -23,6 +27,7 @@ typedef struct weft__timers {
     _Atomic int64_t next_deadline;
     weft_fiber_t **heap;
     size_t len, cap;
+    weft_fiber_t *overflow; /* timers that did not fit the heap */
 } weft__timers_t;
 
 struct weft__worker;
@@ -30,9 +35,9 @@ struct weft__worker;
 void weft__timers_init(weft__timers_t *t);
 void weft__timers_free(weft__timers_t *t);
 
-/* Arms f's timer on worker w for the wait `token`. -ENOMEM if the heap cannot grow. */
-int weft__timer_arm(struct weft__worker *w, weft_fiber_t *f, int64_t deadline,
-                    uint64_t token);
+/* Arms f's timer on worker w for the wait `token`. Never fails. */
+void weft__timer_arm(struct weft__worker *w, weft_fiber_t *f, int64_t deadline,
+                     uint64_t token);
 
 /* Removes f's timer wherever it is (no-op if it already fired). Any thread. */
 void weft__timer_disarm(weft_fiber_t *f);

@@ -38,6 +38,7 @@
  * Everything runs under one spinlock for O(1) expected work (the table growth's
  * allocation and free happen outside it); wake-ups happen after unlocking. */
 #include "weft/limiter.h"
+#include "runtime/fault.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -131,7 +132,7 @@ static int grow(weft_limiter_t *l, size_t need) {
     size_t n = 8;
     while (n / 2 < need)
         n *= 2;
-    slot_t *fresh = calloc(n, sizeof *fresh);
+    slot_t *fresh = weft__calloc(n, sizeof *fresh);
     if (!fresh) return -ENOMEM;
     weft__spin_t *lock = weft__wl_lock(&l->wl);
     weft__spin_lock(lock);

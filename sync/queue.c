@@ -11,6 +11,7 @@
  * Storage: a ring (head, len) for FIFO and LIFO, a binary heap in items[0..len)
  * for PRIORITY. */
 #include "weft/queue.h"
+#include "runtime/fault.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -37,7 +38,7 @@ int weft_queue_init(weft_queue_t *q, int kind, size_t maxsize,
     if (!q || kind < WEFT_FIFO || kind > WEFT_PRIORITY || (kind == WEFT_PRIORITY && !cmp))
         return -EINVAL;
     size_t cap = maxsize ? maxsize : 16;
-    void **items = malloc(cap * sizeof *items);
+    void **items = weft__malloc(cap * sizeof *items);
     if (!items) return -ENOMEM;
     *q = (weft_queue_t){.items = items,
                         .cap = cap,
@@ -87,7 +88,7 @@ static void heap_down(weft_queue_t *q, size_t i) {
 
 static int grow(weft_queue_t *q) {
     size_t ncap = q->cap * 2;
-    void **n = malloc(ncap * sizeof *n);
+    void **n = weft__malloc(ncap * sizeof *n);
     if (!n) return -ENOMEM;
     for (size_t i = 0; i < q->len; i++)
         n[i] = q->kind == WEFT_PRIORITY ? q->items[i] : q->items[(q->head + i) % q->cap];
