@@ -5,6 +5,9 @@
  *   idle_cpu_sleep  the same with one fiber asleep on a timer an hour away (the
  *                   timer heap is not empty, so a worker must sleep until a
  *                   deadline instead of indefinitely)
+ *   idle_cpu_read   the same with one fiber blocked in weft_read on an empty
+ *                   pipe (the poller has a descriptor to watch); a byte written
+ *                   after the interval wakes it, and it must have read that byte
  *
  * n is the interval in ms (default 2000). The interval starts 100 ms after the
  * runtime was created (and the fiber spawned), so the figure is the steady
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "weft.h"
 
@@ -50,6 +54,12 @@ static void *sleeper(void *arg) {
     return NULL;
 }
 
+static void *reader(void *arg) {
+    char c;
+    ssize_t n = weft_read(*(int *)arg, &c, 1, WEFT_FOREVER);
+    return (void *)(intptr_t)n;
+}
+
 static long peak_rss_kib(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -57,11 +67,14 @@ static long peak_rss_kib(void) {
 }
 
 int idle_run_one(const char *name, int workers, long n, bench_result_t *out) {
-    int with_sleeper;
+    void *(*fn)(void *);
+    int fds[2] = {-1, -1};
     if (!strcmp(name, "idle_cpu"))
-        with_sleeper = 0;
+        fn = NULL;
     else if (!strcmp(name, "idle_cpu_sleep"))
-        with_sleeper = 1;
+        fn = sleeper;
+    else if (!strcmp(name, "idle_cpu_read"))
+        fn = reader;
     else
         return -1;
     weft_runtime_opts_t o;
@@ -70,16 +83,24 @@ int idle_run_one(const char *name, int workers, long n, bench_result_t *out) {
     weft_runtime_t *rt;
     weft_fiber_t *f = NULL;
     CHECK(weft_runtime_create(&rt, &o));
-    if (with_sleeper) CHECK(weft_spawn_on(rt, &f, sleeper, NULL));
+    if (fn == reader && pipe(fds) != 0) CHECK(-1);
+    if (fn) CHECK(weft_spawn_on(rt, &f, fn, &fds[0]));
     sleep_ns(WEFT_MSEC(100));
 
     int64_t c0 = cpu_ns(), t0 = weft_now();
     sleep_ns(WEFT_MSEC(n > 0 ? n : 2000));
     int64_t c1 = cpu_ns(), t1 = weft_now();
 
+    if (fn == sleeper) CHECK(weft_cancel(f));
+    if (fn == reader && write(fds[1], "x", 1) != 1) CHECK(-1);
     if (f) {
-        CHECK(weft_cancel(f));
-        CHECK(weft_join(f, NULL, WEFT_FOREVER));
+        void *res;
+        CHECK(weft_join(f, &res, WEFT_FOREVER));
+        if (fn == reader) CHECK((intptr_t)res == 1 ? 0 : (int)(intptr_t)res);
+    }
+    if (fds[0] >= 0) {
+        CHECK(weft_close(fds[0]));
+        close(fds[1]);
     }
     CHECK(weft_runtime_destroy(rt));
     out->ns_per_op = 100.0 * (double)(c1 - c0) / (double)(t1 - t0);

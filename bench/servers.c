@@ -11,7 +11,7 @@
  *          against examples/resp_server (1 and 2 workers) and redis-server:
  *          requests/s. A SET and a GET are checked by hand first.
  *   idle   CPU used while nothing happens, as % of one core: a bare runtime
- *          (weft_bench --one idle_cpu / idle_cpu_sleep, getrusage), and each
+ *          (weft_bench --one idle_cpu / _sleep / _read, getrusage), and each
  *          HTTP server (all its threads' schedstat time) right after it started
  *          listening and again once wrk has finished (a poller or worker left
  *          spinning after load shows up there).
@@ -420,6 +420,9 @@ static void idle_section(const char *self) {
     row("idle CPU, runtime with no fiber", v, blank, blank, "%", 3, "<1%", note);
     v = idle_one(self, "idle_cpu_sleep", note, sizeof note);
     row("idle CPU, runtime with one fiber asleep (1 h)", v, blank, blank, "%", 3, "<1%",
+        note);
+    v = idle_one(self, "idle_cpu_read", note, sizeof note);
+    row("idle CPU, runtime with one fiber in weft_read", v, blank, blank, "%", 3, "<1%",
         note);
 }
 

@@ -9,8 +9,10 @@
  *
  * Model: blocking sockets, one detached pthread per accepted connection, the
  * classic design the fiber server must beat. Every request, whatever its
- * method or path, gets the same response as the weft example's `GET /`:
- *   HTTP/1.1 200 OK, Content-Type: text/plain, Content-Length: 14, Hello, World!\n
+ * method or path, gets the same response as the weft example's `GET /`, the
+ * same fields in the same order: HTTP/1.1 200 OK, Date (formatted at most once
+ * a second per thread, as the example does per worker), Content-Type:
+ * text/plain; charset=utf-8, Content-Length: 14, body Hello, World!\n
  * Parsing is minimal but keeps the stream in sync: a request is its head (up to
  * the first "\r\n\r\n", at most HEAD_MAX bytes) plus a Content-Length body that
  * is skipped. Pipelined requests are answered in order, and the answers to all
@@ -31,15 +33,18 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HEAD_MAX 8192
 #define BODY     "Hello, World!\n"
-#define HEAD_KA  "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n"
-#define RESP_KA  HEAD_KA "\r\n" BODY
-#define RESP_CL  HEAD_KA "Connection: close\r\n\r\n" BODY
+/* The fields around the Date, in the example's order. */
+#define STATUS "HTTP/1.1 200 OK\r\nDate: "
+#define FIELDS "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\n"
+#define KA     "\r\n" BODY
+#define CL     "Connection: close\r\n\r\n" BODY
 /* HTTP/1.0 keeps a connection only when the answer says so. */
-#define RESP_10 HEAD_KA "Connection: keep-alive\r\n\r\n" BODY
+#define KA10 "Connection: keep-alive\r\n\r\n" BODY
 
 /* Up to this many pipelined answers are gathered before a write. */
 #define OUT_MAX 16384
@@ -52,6 +57,21 @@ typedef struct conn {
     char out[OUT_MAX];
     size_t out_n;
 } conn_t;
+
+/* The Date value (RFC 9110 IMF-fixdate), formatted again only when the second
+ * changes: per thread, so no lock. */
+static const char *date_now(void) {
+    static _Thread_local time_t shown = -1;
+    static _Thread_local char date[32];
+    time_t t = time(NULL);
+    if (t != shown) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        shown = t;
+    }
+    return date;
+}
 
 static int write_all(int fd, const char *p, size_t n) {
     while (n > 0) {
@@ -120,13 +140,22 @@ static int on_request(conn_t *c, const char *head, size_t len) {
     v = header(head, len, "Connection", &vl);
     int keep = http10 ? (v && has_token(v, vl, "keep-alive"))
                       : !(v && has_token(v, vl, "close"));
-    const char *r = !keep ? RESP_CL : http10 ? RESP_10 : RESP_KA;
-    size_t rn = strlen(r);
+    const char *tail = !keep ? CL : http10 ? KA10 : KA;
+    const char *date = date_now();
+    size_t tn = strlen(tail), dn = strlen(date);
+    size_t rn = sizeof STATUS - 1 + dn + sizeof FIELDS - 1 + tn;
     if (c->out_n + rn > sizeof c->out) {
         if (write_all(c->fd, c->out, c->out_n) != 0) return -1;
         c->out_n = 0;
     }
-    memcpy(c->out + c->out_n, r, rn);
+    char *o = c->out + c->out_n;
+    memcpy(o, STATUS, sizeof STATUS - 1);
+    o += sizeof STATUS - 1;
+    memcpy(o, date, dn);
+    o += dn;
+    memcpy(o, FIELDS, sizeof FIELDS - 1);
+    o += sizeof FIELDS - 1;
+    memcpy(o, tail, tn);
     c->out_n += rn;
     return keep;
 }

@@ -5,11 +5,10 @@
 //
 // It prints "peer_gohttp: listening on <host>:<port>" to stderr once the
 // socket listens, and exits with status 0 on SIGTERM or SIGINT. Every request
-// gets the same response as the weft example's GET /: 200, Content-Type:
-// text/plain, Content-Length: 14, body "Hello, World!\n". net/http would add a
-// Date header on its own; it is suppressed so that both servers send the same
-// bytes. GOMAXPROCS is left at Go's default (one per CPU). Standard library
-// only.
+// gets the same response as the weft example's GET /: 200, a Date (net/http
+// adds it), Content-Type: text/plain; charset=utf-8, Content-Length: 14, body
+// "Hello, World!\n" (net/http sorts the fields, so only their order differs).
+// GOMAXPROCS is left at Go's default (one per CPU). Standard library only.
 package main
 
 import (
@@ -27,9 +26,8 @@ var body = []byte("Hello, World!\n")
 
 func hello(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h["Content-Type"] = []string{"text/plain"}
+	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
 	h["Content-Length"] = []string{"14"}
-	h["Date"] = nil // a nil value tells net/http not to add its own
 	w.Write(body)
 }
 
