@@ -193,6 +193,25 @@ long long proc_cpu_ns(pid_t pid) {
     return sum;
 }
 
+long long proc_cpu_total_ns(pid_t pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* The command name may hold spaces and parentheses: fields count from the
+     * last ')'. utime and stime are fields 14 and 15, the 12th and 13th after it. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                     &st) != 2)
+        return -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    return (long long)(ut + st) * (1000000000LL / (hz > 0 ? hz : 100));
+}
+
 const char *proc_which(const char *name, char *buf, size_t len) {
     const char *path = getenv("PATH");
     if (!path) path = "/usr/local/bin:/usr/bin:/bin";

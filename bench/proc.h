@@ -33,10 +33,16 @@ int proc_stop(proc_t *p, int timeout_ms, char *why, size_t len);
  * -1 if it could not be started or timed out. */
 int proc_run(char *const argv[], char *out, size_t len, int timeout_s);
 
-/* The CPU time (ns) every thread of pid has used so far, from
+/* The CPU time (ns) the live threads of pid have used so far, from
  * /proc/<pid>/task/<tid>/schedstat (ns resolution, unlike the tick-based
- * counters in /proc/<pid>/stat); -1 if unreadable. */
+ * counters in /proc/<pid>/stat, but threads that ended are missing: use it
+ * for intervals in which no thread ends, such as idle ones); -1 if unreadable. */
 long long proc_cpu_ns(pid_t pid);
+
+/* The CPU time (ns) of the whole process so far, ended threads included
+ * (user + system from /proc/<pid>/stat: a resolution of one clock tick, 10 ms
+ * here, fine for seconds of load); -1 if unreadable. */
+long long proc_cpu_total_ns(pid_t pid);
 
 /* Finds name on $PATH; the path in buf, or NULL. */
 const char *proc_which(const char *name, char *buf, size_t len);

@@ -6,10 +6,13 @@
  *          peer_gohttp (Go net/http): requests/s and p99 latency. Before the
  *          load, each server's answer to one GET / is fetched and checked (200,
  *          text/plain, body "Hello, World!\n"); its size goes in the note, so
- *          "same response" is visible in the table.
+ *          "same response" is visible in the table. Also each server's CPU
+ *          time per request (user + system time over the run, ended threads
+ *          included: peer_http_threads's threads end with their connections).
  *   resp   redis-benchmark -t set,get -c 50 (-n N, and -n 5N with -P 16)
  *          against examples/resp_server (1 and 2 workers) and redis-server:
- *          requests/s. A SET and a GET are checked by hand first.
+ *          requests/s and server CPU time per request. A SET and a GET are
+ *          checked by hand first.
  *   idle   CPU used while nothing happens, as % of one core: a bare runtime
  *          (weft_bench --one idle_cpu / _sleep / _read, getrusage), and each
  *          HTTP server (all its threads' schedstat time) right after it started
@@ -43,6 +46,8 @@ typedef struct val {
 /* One server run: what it measured, or why it could not. */
 typedef struct run {
     val_t rps, p99, set, get, idle, idle_after;
+    val_t cpu_req; /* server CPU time per request under wrk, us */
+    long requests; /* wrk's count of completed requests */
     char note[160];
 } run_t;
 
@@ -108,7 +113,8 @@ static void stop(proc_t *p, const char *who, run_t *r) {
     char why[96];
     if (proc_stop(p, 5000, why, sizeof why) == 0) return;
     add_note(r, "%s%s: %s", who, why);
-    val_t *v[] = {&r->rps, &r->p99, &r->set, &r->get, &r->idle, &r->idle_after};
+    val_t *v[] = {&r->rps,  &r->p99,        &r->set,    &r->get,
+                  &r->idle, &r->idle_after, &r->cpu_req};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if (v[i]->ok > 0) v[i]->ok = 0;
 }
@@ -154,6 +160,15 @@ static void parse_wrk(const char *out, run_t *r) {
             r->p99.v = ms;
         }
     }
+    /* "  123456 requests in 5.00s, ..." (%n proves the words matched too) */
+    for (s = out; s && *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : NULL) {
+        long k = 0;
+        int end = 0;
+        if (sscanf(s, "%ld requests in%n", &k, &end) == 1 && end > 0) {
+            r->requests = k;
+            break;
+        }
+    }
     char line[96];
     if ((s = strstr(out, "Socket errors:"))) {
         snprintf(line, sizeof line, "%.*s", (int)strcspn(s, "\n"), s);
@@ -196,11 +211,20 @@ static run_t http_run(char *const argv[], const char *who, const char *wrk,
         snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
         snprintf(dur, sizeof dur, "%ds", g_secs);
         char *args[] = {(char *)wrk, "-t2", "-c256", "-d", dur, "--latency", url, NULL};
+        long long c0 = proc_cpu_total_ns(p.pid);
         int st = proc_run(args, out, sizeof out, g_secs + 30);
+        long long c1 = proc_cpu_total_ns(p.pid);
         if (st != 0)
             add_note(&r, "%s%s: %s", who, "wrk failed");
         else
             parse_wrk(out, &r);
+        /* What the server spent per request: on a machine shared with the
+         * client, cycles a server burns (spinning included) are the client's
+         * loss, so this explains throughput differences. */
+        if (r.requests > 0 && c0 >= 0 && c1 >= c0) {
+            r.cpu_req.ok = 1;
+            r.cpu_req.v = (double)(c1 - c0) / 1e3 / (double)r.requests;
+        }
         /* wrk has closed every connection: after a moment for the server to
          * see the closes, nothing should be left running. */
         if (measure_idle) {
@@ -254,7 +278,13 @@ static run_t resp_run(char *const argv[], int port_arg, const char *who, const c
             args[13] = "-P";
             args[14] = "16";
         }
+        long long c0 = proc_cpu_total_ns(p.pid);
         int st = proc_run(args, out, sizeof out, 300);
+        long long c1 = proc_cpu_total_ns(p.pid);
+        if (st == 0 && c0 >= 0 && c1 >= c0) { /* a SET and a GET per request */
+            r.cpu_req.ok = 1;
+            r.cpu_req.v = (double)(c1 - c0) / 1e3 / (2.0 * (double)atol(ns));
+        }
         if (st != 0) add_note(&r, "%s%s: %s", who, "redis-benchmark failed");
         parse_csv(out, "SET", &r.set);
         parse_csv(out, "GET", &r.get);
@@ -354,6 +384,10 @@ static void http_section(void) {
         snprintf(what, sizeof what, "http keep-alive 256 conns, %d worker%s: p99", w,
                  w > 1 ? "s" : "");
         row(what, rw[w].p99, rt.p99, rg.p99, "ms", 2, "", "");
+        snprintf(what, sizeof what, "http, %d worker%s: server CPU per request", w,
+                 w > 1 ? "s" : "");
+        row(what, rw[w].cpu_req, rt.cpu_req, rg.cpu_req, "us", 2, "",
+            w == 2 ? "user+system time of the server during the wrk run" : "");
     }
     row("idle CPU, http server after start, no client", rw[2].idle, rt.idle, rg.idle, "%",
         3, "<1%", "% of one core; weft: 2 workers");
@@ -409,6 +443,9 @@ static void resp_section(void) {
             snprintf(what, sizeof what, "resp GET, 50 conns%s, %d worker%s: req/s", pl, w,
                      w > 1 ? "s" : "");
             row(what, rw[w].get, rr.get, blank, "", 0, target, "");
+            snprintf(what, sizeof what, "resp%s, %d worker%s: server CPU per request", pl,
+                     w, w > 1 ? "s" : "");
+            row(what, rw[w].cpu_req, rr.cpu_req, blank, "us", 3, "", "");
         }
     }
 }
@@ -444,8 +481,10 @@ void servers_table(const char *self, int quick) {
     printf(
         "\nhttp: wrk -t2 -c256 -d%ds --latency, GET / (each server's response size is\n"
         "in the note); baseline: peer_http_threads (a thread per connection);\n"
-        "Go: peer_gohttp (net/http, GOMAXPROCS default); p99 ratios: lower is "
-        "better.\n"
+        "Go: peer_gohttp (net/http, GOMAXPROCS default). Ratios of p99 and CPU per\n"
+        "request: lower is better. CPU per request: the server's user+system time\n"
+        "during the load (10 ms ticks) / requests served (client and server share\n"
+        "the cores, so a server's CPU is taken from the client).\n"
         "resp: redis-benchmark -t set,get -c 50 -n %ld (-P 16: -n %ld); baseline:\n"
         "redis-server (its own instance, no persistence), run once per row pair.\n"
         "idle: %% of one core over %d ms (bare runtimes: getrusage; servers: all\n"
