@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +32,19 @@ static void sleep_ms(int ms) {
     nanosleep(&ts, NULL);
 }
 
-/* In the child: dies with the parent, output to fd, then exec. */
-static void child_exec(char *const argv[], int fd) {
+/* In the child: dies with the parent, runs on cpu (if not -1), output to fd,
+ * then exec. */
+static void child_exec(char *const argv[], int fd, int cpu) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) {
+            dprintf(fd, "cannot bind to CPU %d: %s\n", cpu, strerror(errno));
+            _exit(127);
+        }
+    }
     if (getppid() == 1) _exit(127); /* the parent is already gone */
     int nul = open("/dev/null", O_RDONLY);
     if (nul >= 0) dup2(nul, 0);
@@ -44,13 +55,13 @@ static void child_exec(char *const argv[], int fd) {
     _exit(127);
 }
 
-int proc_start(proc_t *p, char *const argv[]) {
+int proc_start(proc_t *p, char *const argv[], int cpu) {
     memset(p, 0, sizeof *p);
     snprintf(p->log, sizeof p->log, "/tmp/weft_bench_srv_XXXXXX");
     int fd = mkstemp(p->log);
     if (fd < 0) return -1;
     pid_t pid = fork();
-    if (pid == 0) child_exec(argv, fd);
+    if (pid == 0) child_exec(argv, fd, cpu);
     close(fd);
     if (pid < 0) {
         unlink(p->log);
@@ -125,14 +136,14 @@ out:
     return rc;
 }
 
-int proc_run(char *const argv[], char *out, size_t len, int timeout_s) {
+int proc_run(char *const argv[], char *out, size_t len, int timeout_s, int cpu) {
     int fds[2];
     if (len) out[0] = 0;
     if (pipe2(fds, O_CLOEXEC) != 0) return -1;
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        child_exec(argv, fds[1]);
+        child_exec(argv, fds[1], cpu);
     }
     close(fds[1]);
     if (pid < 0) {

@@ -15,9 +15,10 @@ typedef struct proc {
     char log[64]; /* the file taking the child's stdout and stderr */
 } proc_t;
 
-/* Starts argv[0] (a path) with stdout and stderr to a fresh temporary file.
- * 0, or -1 (nothing to stop). */
-int proc_start(proc_t *p, char *const argv[]);
+/* Starts argv[0] (a path) with stdout and stderr to a fresh temporary file,
+ * bound to CPU `cpu` (-1: wherever weft_bench may run). 0, or -1 (nothing to
+ * stop). */
+int proc_start(proc_t *p, char *const argv[], int cpu);
 
 /* Waits up to timeout_ms for a log line containing `needle`; copies it to
  * line. 0, or -1 (timeout, or the child exited: then line holds the log's
@@ -28,10 +29,10 @@ int proc_wait_line(proc_t *p, const char *needle, char *line, size_t len, int ti
  * for exit status 0, else -1 with the reason in why. Removes the log. */
 int proc_stop(proc_t *p, int timeout_ms, char *why, size_t len);
 
-/* Runs argv[0] to completion with stdout and stderr captured into out (NUL
- * terminated, truncated to len). Killed after timeout_s. The wait status, or
- * -1 if it could not be started or timed out. */
-int proc_run(char *const argv[], char *out, size_t len, int timeout_s);
+/* Runs argv[0] (bound to CPU `cpu` unless it is -1) to completion with stdout
+ * and stderr captured into out (NUL terminated, truncated to len). Killed after
+ * timeout_s. The wait status, or -1 if it could not be started or timed out. */
+int proc_run(char *const argv[], char *out, size_t len, int timeout_s, int cpu);
 
 /* The CPU time (ns) the live threads of pid have used so far, from
  * /proc/<pid>/task/<tid>/schedstat (ns resolution, unlike the tick-based

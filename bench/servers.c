@@ -30,6 +30,7 @@
  * D = 5 s and N = 200000; --quick or CI in the environment: D = 2 s, N = 50000. */
 #include "servers.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,10 +81,12 @@ static int runnable(const char *prog, const char *who, run_t *r) {
 
 /* Starts a server and waits until it accepts connections. port_arg < 0: read
  * the port from its "listening on host:port" line; else the server was given
- * that port. The port, or -1 with the reason in r->note (nothing to stop). */
-static int start(proc_t *p, char *const argv[], int port_arg, const char *who, run_t *r) {
+ * that port. cpu: as proc_start. The port, or -1 with the reason in r->note
+ * (nothing to stop). */
+static int start(proc_t *p, char *const argv[], int port_arg, int cpu, const char *who,
+                 run_t *r) {
     char line[256];
-    if (proc_start(p, argv) != 0) {
+    if (proc_start(p, argv, cpu) != 0) {
         add_note(r, "%s%s: %s", who, "cannot start");
         return -1;
     }
@@ -196,14 +199,15 @@ static int check_http(int port, const char *who, run_t *r) {
     return good ? 0 : -1;
 }
 
-/* One HTTP server: idle CPU, a checked GET /, then wrk. */
+/* One HTTP server: idle CPU, a checked GET /, then wrk. pin: NULL, or the CPU
+ * for the server and the CPU for wrk. */
 static run_t http_run(char *const argv[], const char *who, const char *wrk,
-                      int measure_idle) {
+                      int measure_idle, const int *pin) {
     run_t r;
     memset(&r, 0, sizeof r);
     if (!runnable(argv[0], who, &r)) return r;
     proc_t p;
-    int port = start(&p, argv, -1, who, &r);
+    int port = start(&p, argv, -1, pin ? pin[0] : -1, who, &r);
     if (port < 0) return r;
     if (measure_idle) idle_of(p.pid, &r.idle);
     if (wrk && check_http(port, who, &r) == 0) {
@@ -212,7 +216,7 @@ static run_t http_run(char *const argv[], const char *who, const char *wrk,
         snprintf(dur, sizeof dur, "%ds", g_secs);
         char *args[] = {(char *)wrk, "-t2", "-c256", "-d", dur, "--latency", url, NULL};
         long long c0 = proc_cpu_total_ns(p.pid);
-        int st = proc_run(args, out, sizeof out, g_secs + 30);
+        int st = proc_run(args, out, sizeof out, g_secs + 30, pin ? pin[1] : -1);
         long long c1 = proc_cpu_total_ns(p.pid);
         if (st != 0)
             add_note(&r, "%s%s: %s", who, "wrk failed");
@@ -265,7 +269,7 @@ static run_t resp_run(char *const argv[], int port_arg, const char *who, const c
     memset(&r, 0, sizeof r);
     if (!runnable(argv[0], who, &r)) return r;
     proc_t p;
-    int port = start(&p, argv, port_arg, who, &r);
+    int port = start(&p, argv, port_arg, -1, who, &r);
     if (port < 0) return r;
     if (check_resp(port, who, &r) == 0) {
         char ps[16], ns[24], out[8192];
@@ -279,7 +283,7 @@ static run_t resp_run(char *const argv[], int port_arg, const char *who, const c
             args[14] = "16";
         }
         long long c0 = proc_cpu_total_ns(p.pid);
-        int st = proc_run(args, out, sizeof out, 300);
+        int st = proc_run(args, out, sizeof out, 300, -1);
         long long c1 = proc_cpu_total_ns(p.pid);
         if (st == 0 && c0 >= 0 && c1 >= c0) { /* a SET and a GET per request */
             r.cpu_req.ok = 1;
@@ -302,7 +306,7 @@ static val_t idle_one(const char *self, const char *workload, char *note, size_t
     long rss;
     int off = 0;
     note[0] = 0;
-    if (proc_run(args, out, sizeof out, 60) == 0 &&
+    if (proc_run(args, out, sizeof out, 60, -1) == 0 &&
         sscanf(out, "%63s %lf %ld %n", name, &v.v, &rss, &off) == 3) {
         v.ok = 1;
         snprintf(note, len, "%.*s", (int)strcspn(out + off, "\n"), out + off);
@@ -354,6 +358,44 @@ static const char *notes(char *buf, size_t len, const char *missing, const run_t
     return buf;
 }
 
+/* The first two CPUs weft_bench may run on, or -1. */
+static int two_cpus(int pin[2]) {
+    cpu_set_t set;
+    int n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+        if (CPU_ISSET(c, &set)) pin[n++] = c;
+    return n == 2 ? 0 : -1;
+}
+
+/* The same load with the server bound to one core and wrk to the other: each
+ * server gets exactly one core's time, whatever its number of threads (sharing
+ * both cores, the scheduler splits them per thread, which favours a server of
+ * 256 threads over one of 2 workers). weft runs 1 worker; Go's GOMAXPROCS
+ * follows the affinity, so 1 too. */
+static void pinned_rows(const char *ex, char *targs[], char *gargs[], const char *wrk) {
+    char note[512];
+    int pin[2];
+    run_t rt, rg, rw;
+    memset(&rt, 0, sizeof rt);
+    rg = rw = rt;
+    char *args[] = {(char *)ex, "--host",      "127.0.0.1", "--port",  "0", "--workers",
+                    "1",        "--max-conns", "4096",      "--quiet", NULL};
+    if (two_cpus(pin) == 0) {
+        rt = http_run(targs, "threads", wrk, 0, pin);
+        rg = http_run(gargs, "Go", wrk, 0, pin);
+        rw = http_run(args, "weft 1w", wrk, 0, pin);
+    } else {
+        add_note(&rw, "%s%s%s", "fewer than 2 CPUs to bind to", "");
+    }
+    row("http 256 conns, 1 core each: req/s", rw.rps, rt.rps, rg.rps, "", 0, "",
+        notes(note, sizeof note, wrk ? NULL : "wrk", &rw, &rt, &rg));
+    row("http 256 conns, 1 core each: p99", rw.p99, rt.p99, rg.p99, "ms", 2, "",
+        "weft: 1 worker; Go: GOMAXPROCS 1 (follows the affinity)");
+    row("http, 1 core each: server CPU per request", rw.cpu_req, rt.cpu_req, rg.cpu_req,
+        "us", 2, "", "");
+}
+
 static void http_section(void) {
     char wrkb[512], note[512];
     const char *wrk = proc_which("wrk", wrkb, sizeof wrkb);
@@ -363,8 +405,8 @@ static void http_section(void) {
     char *targs[] = {(char *)th, "--port", "0", NULL};
     char *gargs[] = {(char *)go, "-port", "0", NULL};
     run_t rt, rg, rw[3];
-    rt = http_run(targs, "threads", wrk, 1);
-    rg = http_run(gargs, "Go", wrk, 1);
+    rt = http_run(targs, "threads", wrk, 1, NULL);
+    rg = http_run(gargs, "Go", wrk, 1, NULL);
     for (int w = 2; w >= 1; w--) {
         char ws[8], who[16];
         snprintf(ws, sizeof ws, "%d", w);
@@ -372,7 +414,7 @@ static void http_section(void) {
         char *args[] = {(char *)ex, "--host",    "127.0.0.1", "--port",
                         "0",        "--workers", ws,          "--max-conns",
                         "4096",     "--quiet",   NULL};
-        rw[w] = http_run(args, who, wrk, w == 2);
+        rw[w] = http_run(args, who, wrk, w == 2, NULL);
     }
     for (int w = 2; w >= 1; w--) {
         char what[64];
@@ -389,6 +431,7 @@ static void http_section(void) {
         row(what, rw[w].cpu_req, rt.cpu_req, rg.cpu_req, "us", 2, "",
             w == 2 ? "user+system time of the server during the wrk run" : "");
     }
+    pinned_rows(ex, targs, gargs, wrk);
     row("idle CPU, http server after start, no client", rw[2].idle, rt.idle, rg.idle, "%",
         3, "<1%", "% of one core; weft: 2 workers");
     row("idle CPU, http server after the load", rw[2].idle_after, rt.idle_after,
