@@ -240,7 +240,7 @@ static run_t http_run(char *const argv[], const char *who, const char *wrk,
     return r;
 }
 
-/* The rps and p99 fields of redis-benchmark's --csv line for `test`. */
+/* The rps field of redis-benchmark's --csv line for `test`. */
 static void parse_csv(const char *out, const char *test, val_t *rps) {
     char key[16];
     snprintf(key, sizeof key, "\"%s\",\"", test);
