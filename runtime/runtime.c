@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/explore.h"
 #include "runtime/fdtab.h"
 #include "runtime/fault.h"
 #include "runtime/fiber_impl.h"
@@ -76,6 +77,7 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
     rt->checkpoints = o.checkpoints != 0;
     rt->pin = o.pin_workers != 0;
     rt->offload_max = o.offload_threads;
+    rt->explore = weft__explore_seed();
     rt->workers = weft__calloc((size_t)n, sizeof *rt->workers);
     rt->idle = weft__calloc((size_t)n, sizeof *rt->idle);
     if (!rt->workers || !rt->idle) {
@@ -108,6 +110,7 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
         w->rt = rt;
         w->id = i;
         w->rng = 0x9e3779b9u * (uint32_t)(i + 1);
+        w->explore_rng = rt->explore ^ ((uint64_t)i << 32);
         w->steal_order = order;
         weft__topology_steal_order(n, i, order);
         weft__runq_init(&w->runq);

@@ -24,6 +24,7 @@
 #include "runtime/fls.h"
 #include "runtime/overflow.h"
 #include "runtime/switch.h"
+#include "runtime/explore.h"
 #include "runtime/worker.h"
 
 __attribute__((noinline)) static void push_ring_full(weft__worker_t *w, weft_fiber_t *f);
@@ -66,7 +67,9 @@ weft__worker_t *weft__switch_finish(weft__transfer_t t) {
         /* A busy worker's look at the poller (every 61st pick), so that I/O is
          * noticed even when no worker is idle to block in epoll_wait. */
         w->poll_due = 0;
+        w->explore_off++;
         weft__poller_poll(w, 0);
+        w->explore_off--;
     }
     return w;
 }
@@ -148,7 +151,32 @@ weft_fiber_t *weft__inject_take(weft__worker_t *w) {
 
 /* The next fiber from this worker's own queues, or NULL. Fibers cancelled before
  * they started are finished here instead of being run. */
+/* Exploration: the next fiber from a source chosen at random (explore.h). */
+static weft_fiber_t *pick_explore(weft__worker_t *w) {
+    unsigned first = (unsigned)(weft__explore_next(w) % 4);
+    for (unsigned i = 0; i < 4; i++) {
+        weft_fiber_t *f = NULL;
+        switch ((first + i) % 4) {
+        case 0:
+            f = weft__runq_next_take(&w->runq);
+            break;
+        case 1:
+            f = weft__deque_pop(&w->spawns);
+            break;
+        case 2:
+            f = weft__runq_pop(&w->runq);
+            break;
+        case 3:
+            f = weft__inject_take(w);
+            break;
+        }
+        if (f) return f;
+    }
+    return NULL;
+}
+
 weft_fiber_t *weft__pick_local(weft__worker_t *w) {
+    if (__builtin_expect(w->rt->explore != 0, 0)) return pick_explore(w);
     for (;;) {
         weft_fiber_t *f = NULL;
         if (++w->tick % 61 == 0) {

@@ -50,6 +50,8 @@ typedef struct weft__worker {
     uint32_t next_streak; /* consecutive picks from the run-next slot */
     int poll_due;         /* poll without blocking once the current switch is done */
     uint32_t rng;
+    uint64_t explore_rng;     /* schedule exploration (explore.h) */
+    int explore_off;          /* > 0: no exploration yields here (inside a switch) */
     uint64_t id_next, id_end; /* a block of fiber ids taken from the global counter */
     _Atomic uint64_t spawned; /* written only by this worker (no locked add) */
     int spinning;             /* counted in rt->nspinning */
@@ -72,6 +74,7 @@ typedef struct weft__worker {
 struct weft_runtime {
     int nworkers;
     int checkpoints;
+    uint64_t explore; /* the exploration seed, 0: off (explore.h) */
     int pin;
     int made_by_run; /* created by weft_run, destroyed by it */
     weft__worker_t **workers;

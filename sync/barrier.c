@@ -25,6 +25,7 @@
  *    that break or reset already covered it. So no generation is released
  *    while one of its parties fails. */
 #include "weft/barrier.h"
+#include "runtime/explore.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -93,6 +94,7 @@ int weft_barrier_wait(weft_barrier_t *b, int64_t deadline) {
 
     weft__spin_t *lock = weft__wl_lock(&b->wl);
     weft__waitq_t *q = weft__wl_queue(&b->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     if (b->broken) {
         weft__spin_unlock(lock);

@@ -95,22 +95,36 @@ static int wait_common(weft_cond_t *c, int (*pred)(void *), void *arg, int64_t d
     if (r) return r;
 
     unsigned count = c->reentrant ? ((weft_rmutex_t *)c->lock)->count : 1;
-    struct cond_waiter cw = {
-        .w = {.parker = weft__parker_self(), .data = count}, .pred = pred, .arg = arg};
     weft__spin_t *clock = weft__wl_lock(&c->wl);
     weft__waitq_t *q = weft__wl_queue(&c->wl);
-    weft__spin_lock(clock);
-    cw.w.token = weft__parker_prepare(cw.w.parker);
-    weft__waitq_push(q, &cw.w);
-    weft__spin_unlock(clock);
-    release_lock(c);
-    r = weft__park(cw.w.parker, cw.w.token, deadline, NULL, NULL);
-    if (r == 0) return pred ? cw.result : 0; /* notified: we own the lock again */
-    weft__spin_lock(clock);
-    if (cw.w.queued) weft__waitq_remove(q, &cw.w);
-    weft__spin_unlock(clock);
-    reacquire(c, count);
-    return r;
+    for (;;) {
+        struct cond_waiter cw = {.w = {.parker = weft__parker_self(), .data = count},
+                                 .pred = pred,
+                                 .arg = arg};
+        weft__explore_point();
+        weft__spin_lock(clock);
+        cw.w.token = weft__parker_prepare(cw.w.parker);
+        weft__waitq_push(q, &cw.w);
+        weft__spin_unlock(clock);
+        release_lock(c);
+        r = weft__park(cw.w.parker, cw.w.token, deadline, NULL, NULL);
+        if (r == 0 && !pred) return 0; /* notified: we own the lock again */
+        if (r == 0) {
+            /* The notifier saw pred true, but lock waiters queued ahead of us
+             * may have run since: it must still hold now that we own the lock. */
+            int v = pred(arg);
+            if (v) return v;
+            if (weft__deadline_passed(deadline)) return -ETIMEDOUT;
+            r = weft__cancel_check(deadline);
+            if (r) return r;
+            continue; /* wait again, holding the lock as on entry */
+        }
+        weft__spin_lock(clock);
+        if (cw.w.queued) weft__waitq_remove(q, &cw.w);
+        weft__spin_unlock(clock);
+        reacquire(c, count);
+        return r;
+    }
 }
 
 int weft_cond_wait(weft_cond_t *c, int64_t deadline) {
@@ -134,6 +148,7 @@ int weft_cond_notify(weft_cond_t *c, int count) {
      * the tail and must not be evaluated again by this call). */
     int budget = weft__wl_count(&c->wl), notified = 0;
     while (budget-- > 0 && notified < count) {
+        weft__explore_point();
         weft__spin_lock(clock);
         weft__waiter_t *w = q->head;
         if (w) weft__waitq_remove(q, w);

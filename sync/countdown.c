@@ -11,6 +11,7 @@
  * So a queued waiter is released by the first transition to 0 after it queued,
  * never by an earlier one, and no transition to 0 can miss a queued waiter. */
 #include "weft/countdown.h"
+#include "runtime/explore.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -61,6 +62,7 @@ int weft_countdown_down(weft_countdown_t *c) {
 
     /* Possibly the last one: reach 0 under the lock and drain. */
     weft__spin_t *lock = weft__wl_lock(&c->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     v = load_value(c);
     for (;;) {
@@ -80,6 +82,7 @@ int weft_countdown_down(weft_countdown_t *c) {
 int weft_countdown_clear(weft_countdown_t *c) {
     if (!c) return -EINVAL;
     weft__spin_t *lock = weft__wl_lock(&c->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     __atomic_store_n(&c->value, 0, __ATOMIC_RELEASE);
     weft__waiter_t *won = weft__waitq_grant_all(weft__wl_queue(&c->wl));
@@ -99,6 +102,7 @@ int weft_countdown_wait(weft_countdown_t *c, int64_t deadline) {
     if (weft__deadline_passed(deadline)) return -ETIMEDOUT;
     weft__spin_t *lock = weft__wl_lock(&c->wl);
     weft__waitq_t *q = weft__wl_queue(&c->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     if (load_value(c) == 0) {
         weft__spin_unlock(lock);

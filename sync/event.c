@@ -5,6 +5,7 @@
  * its exchange, so a waiter either sees the event set or is queued before the
  * setter drains the queue. */
 #include "weft/event.h"
+#include "runtime/explore.h"
 
 #include <errno.h>
 
@@ -33,6 +34,7 @@ int weft_event_set(weft_event_t *e) {
     if (!e) return -EINVAL;
     if (__atomic_exchange_n(&e->set, 1, __ATOMIC_ACQ_REL)) return 0;
     weft__spin_t *lock = weft__wl_lock(&e->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     weft__waiter_t *won = weft__waitq_grant_all(weft__wl_queue(&e->wl));
     weft__spin_unlock(lock);
@@ -51,6 +53,7 @@ int weft_event_wait(weft_event_t *e, int64_t deadline) {
     if (weft__deadline_passed(deadline)) return -ETIMEDOUT;
     weft__spin_t *lock = weft__wl_lock(&e->wl);
     weft__waitq_t *q = weft__wl_queue(&e->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     if (weft_event_is_set(e)) {
         weft__spin_unlock(lock);

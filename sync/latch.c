@@ -18,6 +18,7 @@
  *    settle and breaks the latch instead of releasing it (the give-up came
  *    first), so nobody returns 0 while a party of the same rendezvous failed. */
 #include "weft/latch.h"
+#include "runtime/explore.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -62,6 +63,7 @@ int weft_latch_is_broken(const weft_latch_t *l) {
 int weft_latch_abort(weft_latch_t *l) {
     if (!l) return -EINVAL;
     weft__spin_t *lock = weft__wl_lock(&l->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     weft__waiter_t *won = break_locked(l);
     weft__spin_unlock(lock);
@@ -86,6 +88,7 @@ int weft_latch_wait(weft_latch_t *l, int64_t deadline) {
 
     weft__spin_t *lock = weft__wl_lock(&l->wl);
     weft__waitq_t *q = weft__wl_queue(&l->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     st = load_state(l);
     if (st != WAITING) {

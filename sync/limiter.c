@@ -38,6 +38,7 @@
  * Everything runs under one spinlock for O(1) expected work (the table growth's
  * allocation and free happen outside it); wake-ups happen after unlocking. */
 #include "weft/limiter.h"
+#include "runtime/explore.h"
 #include "runtime/fault.h"
 
 #include <errno.h>
@@ -190,6 +191,7 @@ int weft_limiter_acquire(weft_limiter_t *l, int64_t deadline) {
     uintptr_t me = (uintptr_t)self;
     weft__spin_t *lock = weft__wl_lock(&l->wl);
     weft__waitq_t *q = weft__wl_queue(&l->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     for (;;) {
         slot_t *s = find(l, me);
@@ -238,6 +240,7 @@ int weft_limiter_release(weft_limiter_t *l) {
     if (!l) return -EINVAL;
     uintptr_t me = weft__self_id();
     weft__spin_t *lock = weft__wl_lock(&l->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     slot_t *s = find(l, me);
     if (!s) {
@@ -269,6 +272,7 @@ int weft_limiter_set_total(weft_limiter_t *l, unsigned total) {
     weft__spin_t *lock = weft__wl_lock(&l->wl);
     weft__waitq_t *q = weft__wl_queue(&l->wl);
     int presize_failed = 0;
+    weft__explore_point();
     weft__spin_lock(lock);
     for (;;) {
         uint64_t st = load_state(l);
@@ -329,6 +333,7 @@ int weft_limiter_count(const weft_limiter_t *l) {
     weft_limiter_t *m = (weft_limiter_t *)l;
     uintptr_t me = weft__self_id();
     weft__spin_t *lock = weft__wl_lock(&m->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     slot_t *s = find(m, me);
     int c = s ? (int)s->count : 0;

@@ -15,6 +15,7 @@
  * Waiters wait with WEFT_FOREVER inside a shield, so no wait can end by deadline
  * or cancellation: every wait ends by the runner's broadcast. */
 #include "weft/once.h"
+#include "runtime/explore.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ int weft_once(weft_once_t *o, void (*fn)(void *), void *arg) {
     uintptr_t me = weft__self_id();
     weft__spin_t *lock = weft__wl_lock(&o->wl);
     weft__waitq_t *q = weft__wl_queue(&o->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     int s = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
     if (s == DONE) {

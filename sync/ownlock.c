@@ -18,6 +18,7 @@ int weft__own_lock(uintptr_t *owner, struct weft__wl *wl, uintptr_t me, int64_t 
     if (o == 0 && cas_owner(owner, &o, me)) return 0;
     if (!shielded && weft__deadline_passed(deadline)) return -ETIMEDOUT;
 
+    weft__explore_point(); /* between the failed fast path and the slow one */
     weft__spin_t *lock = weft__wl_lock(wl);
     weft__waitq_t *q = weft__wl_queue(wl);
     weft__spin_lock(lock);
@@ -44,6 +45,7 @@ int weft__own_lock(uintptr_t *owner, struct weft__wl *wl, uintptr_t me, int64_t 
 weft__waiter_t *weft__own_release(uintptr_t *owner, struct weft__wl *wl) {
     uintptr_t o = weft__own_load(owner);
     if (!(o & WAITERS) && cas_owner(owner, &o, 0)) return NULL;
+    weft__explore_point();
     weft__spin_t *lock = weft__wl_lock(wl);
     weft__waitq_t *q = weft__wl_queue(wl);
     weft__spin_lock(lock);

@@ -11,6 +11,7 @@
  * Storage: a ring (head, len) for FIFO and LIFO, a binary heap in items[0..len)
  * for PRIORITY. */
 #include "weft/queue.h"
+#include "runtime/explore.h"
 #include "runtime/fault.h"
 
 #include <errno.h>
@@ -136,6 +137,7 @@ static int full(const weft_queue_t *q) {
 int weft_queue_put(weft_queue_t *q, void *item, int64_t deadline) {
     if (!q) return -EINVAL;
     weft__spin_t *lock = weft__wl_lock(&q->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     if (q->state != OPEN) {
         weft__spin_unlock(lock);
@@ -176,6 +178,7 @@ int weft_queue_put(weft_queue_t *q, void *item, int64_t deadline) {
 int weft_queue_get(weft_queue_t *q, void **item, int64_t deadline) {
     if (!q || !item) return -EINVAL;
     weft__spin_t *lock = weft__wl_lock(&q->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     int r = weft__cancel_check(deadline);
     if (r) {
@@ -226,6 +229,7 @@ int weft_queue_len(const weft_queue_t *q) {
 int weft_queue_shutdown(weft_queue_t *q, int immediate) {
     if (!q) return -EINVAL;
     weft__spin_t *lock = weft__wl_lock(&q->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     q->state = immediate ? CLOSED : DRAINING;
     if (immediate) q->len = 0;

@@ -14,6 +14,7 @@
  * queued after a set/clear pair waits for the next set. No marker or counter is
  * needed because the drain is atomic with respect to queueing. */
 #include "weft/revent.h"
+#include "runtime/explore.h"
 
 #include <errno.h>
 
@@ -38,6 +39,7 @@ int weft_revent_set(weft_revent_t *e) {
     if (!e) return -EINVAL;
     if (weft_revent_is_set(e)) return 0;
     weft__spin_t *lock = weft__wl_lock(&e->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     if (__atomic_load_n(&e->set, __ATOMIC_RELAXED)) {
         weft__spin_unlock(lock);
@@ -66,6 +68,7 @@ int weft_revent_wait(weft_revent_t *e, int64_t deadline) {
     if (weft__deadline_passed(deadline)) return -ETIMEDOUT;
     weft__spin_t *lock = weft__wl_lock(&e->wl);
     weft__waitq_t *q = weft__wl_queue(&e->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     if (__atomic_load_n(&e->set, __ATOMIC_ACQUIRE)) {
         weft__spin_unlock(lock);

@@ -10,6 +10,7 @@
  * leaves the lock free grants the head: one writer (the lock passes to it
  * directly), or every reader at the head in one pass. */
 #include "weft/rwlock.h"
+#include "runtime/explore.h"
 
 #include <errno.h>
 
@@ -61,6 +62,7 @@ static int lock_common(weft_rwlock_t *l, int writer, int64_t deadline) {
 
     weft__spin_t *lock = weft__wl_lock(&l->wl);
     weft__waitq_t *q = weft__wl_queue(&l->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     for (s = load(l);;) {
         /* Under the lock an empty queue means a stale WAITERS bit can be ignored. */
@@ -136,6 +138,7 @@ int weft_rwlock_rdunlock(weft_rwlock_t *l) {
         if (cas(l, &s, s - READER)) return 0;
     }
     weft__spin_t *lock = weft__wl_lock(&l->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     s = __atomic_sub_fetch(&l->state, READER, __ATOMIC_ACQ_REL);
     weft__waiter_t *won = NULL;
@@ -153,6 +156,7 @@ int weft_rwlock_wrunlock(weft_rwlock_t *l) {
     __atomic_store_n(&l->writer, 0, __ATOMIC_RELAXED);
     if (!(s & WAITERS) && cas(l, &s, 0)) return 0;
     weft__spin_t *lock = weft__wl_lock(&l->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     weft__waiter_t *won = grant_head(l, weft__wl_queue(&l->wl));
     weft__spin_unlock(lock);

@@ -8,6 +8,7 @@
  * Invariant (under the lock): permits > 0 implies queued == 0, because a release
  * with waiters hands its permits to them before banking the rest. */
 #include "weft/sem.h"
+#include "runtime/explore.h"
 
 #include <errno.h>
 
@@ -59,6 +60,7 @@ int weft_sem_acquire(weft_sem_t *s, int64_t deadline) {
 
     weft__spin_t *lock = weft__wl_lock(&s->wl);
     weft__waitq_t *q = weft__wl_queue(&s->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     uint64_t st = load_state(s);
     for (;;) {
@@ -96,6 +98,7 @@ int weft_sem_release(weft_sem_t *s, unsigned count) {
 
     weft__spin_t *lock = weft__wl_lock(&s->wl);
     weft__waitq_t *q = weft__wl_queue(&s->wl);
+    weft__explore_point();
     weft__spin_lock(lock);
     st = load_state(s);
     /* Waiters take min(count, queued) permits; what is left must fit. */

@@ -75,6 +75,7 @@ void weft__waitq_wake_all(weft__waiter_t *w) {
         /* Read the link first: once woken, the waiter may return and its frame,
          * which holds the node, may end. */
         weft__waiter_t *next = w->next;
+        weft__explore_point();
         /* To the back of the run queue, so fibers woken together run in the
          * order they arrived (the run-next slot would reverse them). */
         weft__parker_unpark_fifo(w->parker);

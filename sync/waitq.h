@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/explore.h"
 #include "runtime/park.h"
 #include "runtime/spin.h"
 #include "weft/waitlist.h"
@@ -97,6 +98,7 @@ void weft__waitq_chain_set_data(weft__waiter_t *chain, uintptr_t data);
 
 /* Resumes a granted waiter; call without the lock. */
 static inline void weft__waitq_wake(weft__waiter_t *w) {
+    weft__explore_point(); /* the window between a grant and its wake-up */
     weft__parker_unpark(w->parker);
 }
 

@@ -209,10 +209,72 @@ static void delegated_predicate(enum wt_pair p) {
     int roles[2] = {0, 1};
     void *args[2] = {&roles[0], &roles[1]};
     wt_run_parties(p, 2, pred_party, args);
-    /* Once by the waiter itself, then once per notify until true. */
-    assert_int_equal(atomic_load(&g_pred_calls), 1 + 5);
+    /* Once by the waiter itself, then once per notify until true, then once
+     * more by the woken waiter, holding the lock. */
+    assert_int_equal(atomic_load(&g_pred_calls), 1 + 5 + 1);
 }
 WT_PAIRS(delegated_predicate)
+
+/* --- a notified predicate that a lock holder queued ahead falsifies ---
+ * The waiter W is notified (pred true) and moved to the lock's queue behind C,
+ * who was already waiting for the lock; C makes the predicate false again. W
+ * must not return a true value for a false state: it re-checks and waits on,
+ * and returns only after the next notify, with the predicate true. */
+static int x_positive(void *arg) {
+    (void)arg;
+    return g_x > 0 ? g_x : 0;
+}
+
+static void *stale_waiter(void *arg) {
+    (void)arg;
+    WT_CHECK_EQ(weft_mutex_lock(&g_m, WEFT_FOREVER), 0);
+    int v = weft_cond_wait_for(&g_c, x_positive, NULL, WEFT_FOREVER);
+    WT_CHECK_EQ(v, 2);
+    WT_CHECK_EQ(g_x, 2); /* true when it returns, not only when notified */
+    WT_CHECK_EQ(weft_mutex_unlock(&g_m), 0);
+    return NULL;
+}
+
+static void *falsifier(void *arg) {
+    (void)arg;
+    WT_CHECK_EQ(weft_mutex_lock(&g_m, WEFT_FOREVER), 0);
+    g_x = 0;
+    WT_CHECK_EQ(weft_mutex_unlock(&g_m), 0);
+    return NULL;
+}
+
+static void *stale_main(void *arg) {
+    (void)arg;
+    weft_fiber_t *w, *c;
+    g_x = 0;
+    WT_CHECK_EQ(weft_spawn(&w, stale_waiter, NULL), 0);
+    while (weft__wl_count(&g_c.wl) < 1)
+        weft_yield();
+    WT_CHECK_EQ(weft_mutex_lock(&g_m, WEFT_FOREVER), 0);
+    WT_CHECK_EQ(weft_spawn(&c, falsifier, NULL), 0);
+    while (weft__wl_count(&g_m.wl) < 1) /* C queues on the lock first */
+        weft_yield();
+    g_x = 1;
+    WT_CHECK_EQ(weft_cond_notify_all(&g_c), 1); /* W: behind C on the lock */
+    WT_CHECK_EQ(weft_mutex_unlock(&g_m), 0);
+    WT_CHECK_EQ(weft_join(c, NULL, WEFT_FOREVER), 0);
+    while (weft__wl_count(&g_c.wl) < 1) /* W re-checked, found 0, waits again */
+        weft_yield();
+    WT_CHECK_EQ(weft_mutex_lock(&g_m, WEFT_FOREVER), 0);
+    g_x = 2;
+    WT_CHECK_EQ(weft_cond_notify_all(&g_c), 1);
+    WT_CHECK_EQ(weft_mutex_unlock(&g_m), 0);
+    WT_CHECK_EQ(weft_join(w, NULL, WEFT_FOREVER), 0);
+    return NULL;
+}
+
+static void predicate_rechecked(void **state) {
+    (void)state;
+    weft_mutex_init(&g_m);
+    weft_cond_init_mutex(&g_c, &g_m);
+    for (int workers = 1; workers <= 2; workers++)
+        wt_in_runtime(WT_RUN, workers, stale_main, NULL);
+}
 
 /* --- timeouts, tries, cancellation: always back with the lock --- */
 static void *cancel_waiter(void *arg) {
@@ -282,9 +344,13 @@ static void errors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        WT_PAIRS_TESTS(rmutex_exclusion),    WT_PAIRS_TESTS(bounded_buffer),
-        WT_PAIRS_TESTS(delegated_predicate), WT_TEST(wait_morphing),
-        WT_TEST(timeouts_and_cancel),        WT_TEST(errors),
+        WT_PAIRS_TESTS(rmutex_exclusion),
+        WT_PAIRS_TESTS(bounded_buffer),
+        WT_PAIRS_TESTS(delegated_predicate),
+        WT_TEST(predicate_rechecked),
+        WT_TEST(wait_morphing),
+        WT_TEST(timeouts_and_cancel),
+        WT_TEST(errors),
     };
     return WT_RUN_TESTS(tests);
 }

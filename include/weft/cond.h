@@ -47,8 +47,12 @@ WEFT_API int weft_cond_wait(weft_cond_t *c, int64_t deadline);
 
 /* Waits until pred(arg) is non-zero and returns that value, holding the lock.
  * pred is first evaluated by the caller; if it is false, later evaluations are
- * done by notifiers under the lock. Errors as weft_cond_wait (-ETIMEDOUT and
- * -ECANCELED are returned while holding the lock). pred must not block. */
+ * done by notifiers under the lock, and a notified caller checks it once more
+ * when it owns the lock again (holders queued on the lock ahead of it may have
+ * changed the state in between): a positive return means pred holds now. A
+ * false re-check waits again with the same deadline. Errors as weft_cond_wait
+ * (-ETIMEDOUT and -ECANCELED are returned while holding the lock). pred must
+ * not block. */
 WEFT_API int weft_cond_wait_for(weft_cond_t *c, int (*pred)(void *), void *arg,
                                 int64_t deadline);
 
