@@ -33,25 +33,56 @@ typedef struct op {
     socklen_t *alen;
     int is_write;  /* for descriptors the poller cannot watch: the offload pool */
     int is_stream; /* a read whose short count means the buffer is empty */
+    int sock;      /* 1 a socket, -1 not one, 0 not known yet */
+    int bounded;   /* a plain thread with a finite deadline on a maybe-blocking fd */
 } op_t;
+
+/* Writes on a socket go through send/sendmsg with MSG_NOSIGNAL (a vanished
+ * peer is -EPIPE, never a SIGPIPE that kills the process) and, for a thread
+ * with a deadline, MSG_DONTWAIT (a blocking socket must not sleep past it).
+ * Other descriptors use write(2); for a bounded thread at most PIPE_BUF bytes,
+ * which a pipe that polled writable takes without blocking. */
+static int write_flags(const op_t *o) {
+    return MSG_NOSIGNAL | (o->bounded ? MSG_DONTWAIT : 0);
+}
+
+static size_t write_len(const op_t *o, size_t n) {
+    return o->bounded && n > PIPE_BUF ? PIPE_BUF : n;
+}
 
 static ssize_t sys_read(op_t *o) {
     return read(o->fd, o->buf, o->n);
 }
 static ssize_t sys_write(op_t *o) {
-    return write(o->fd, o->buf, o->n);
+    if (o->sock >= 0) {
+        ssize_t n = send(o->fd, o->buf, o->n, write_flags(o));
+        if (n >= 0 || errno != ENOTSOCK) return n;
+        o->sock = -1;
+    }
+    return write(o->fd, o->buf, write_len(o, o->n));
 }
 static ssize_t sys_readv(op_t *o) {
     return readv(o->fd, o->iov, o->iovcnt);
 }
 static ssize_t sys_writev(op_t *o) {
-    return writev(o->fd, o->iov, o->iovcnt);
+    if (o->sock >= 0) {
+        struct msghdr m = {.msg_iov = (struct iovec *)o->iov,
+                           .msg_iovlen = (size_t)o->iovcnt};
+        ssize_t n = sendmsg(o->fd, &m, write_flags(o));
+        if (n >= 0 || errno != ENOTSOCK) return n;
+        o->sock = -1;
+    }
+    if (!o->bounded) return writev(o->fd, o->iov, o->iovcnt);
+    for (int i = 0; i < o->iovcnt; i++) /* the first buffer: a legal short write */
+        if (o->iov[i].iov_len)
+            return write(o->fd, o->iov[i].iov_base, write_len(o, o->iov[i].iov_len));
+    return 0;
 }
 static ssize_t sys_recv(op_t *o) {
     return recv(o->fd, o->buf, o->n, o->flags);
 }
 static ssize_t sys_send(op_t *o) {
-    return send(o->fd, o->buf, o->n, o->flags | MSG_NOSIGNAL);
+    return send(o->fd, o->buf, o->n, o->flags | write_flags(o));
 }
 static ssize_t sys_accept(op_t *o) {
     return accept4(o->fd, o->addr, o->alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -75,9 +106,19 @@ int weft__io_thread_wait(int fd, short events, int64_t deadline) {
     }
 }
 
+/* Calls the operation once, retrying EINTR: a count or a negative errno. */
+static ssize_t call_once(op_t *o) {
+    ssize_t n;
+    do
+        n = o->call(o);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
+}
+
 /* A plain thread: the blocking behaviour, never past a finite deadline. */
 static ssize_t run_thread(op_t *o, short events, int64_t deadline) {
     int wait_first = deadline >= 0; /* the descriptor may be blocking */
+    o->bounded = wait_first;
     for (;;) {
         if (wait_first) {
             int r = weft__io_thread_wait(o->fd, events, deadline);
@@ -95,6 +136,8 @@ static ssize_t run_thread(op_t *o, short events, int64_t deadline) {
 /* A descriptor the poller cannot watch (a regular file): reads and writes go
  * through the offload pool; anything else cannot block for long on it. */
 static ssize_t run_unpollable(op_t *o, int64_t deadline) {
+    /* A file is always ready: a try reads or writes it right here. */
+    if (weft__deadline_passed(deadline)) return call_once(o);
     if (o->call == sys_read || o->call == sys_write)
         return weft__offload_rw(o->fd, o->buf, o->n, -1, o->is_write, deadline);
     if (o->call == sys_readv || o->call == sys_writev) {
@@ -104,15 +147,13 @@ static ssize_t run_unpollable(op_t *o, int64_t deadline) {
                                         o->is_write, deadline);
         return 0;
     }
-    ssize_t n;
-    do
-        n = o->call(o);
-    while (n < 0 && errno == EINTR);
-    return n < 0 ? -errno : n;
+    return call_once(o);
 }
 
 static ssize_t run(op_t *o, int dir, int64_t deadline) {
     if (o->fd < 0) return -EBADF;
+    /* Nothing to transfer: nothing to wait for (the call still checks fd). */
+    if (o->buf && o->n == 0 && o->call != sys_accept) return call_once(o);
     if (!weft_self())
         return run_thread(o, dir == WEFT__DIR_IN ? POLLIN : POLLOUT, deadline);
     int r = weft__cancel_check(deadline);
@@ -120,6 +161,7 @@ static ssize_t run(op_t *o, int dir, int64_t deadline) {
     uint32_t gen;
     weft__fdesc_t *d = weft__fd_get(o->fd, &gen, &r);
     if (!d) return r == -EPERM ? run_unpollable(o, deadline) : r;
+    o->sock = weft__fd_is_socket(d) ? 1 : -1;
     /* A read right after a short one would say EAGAIN: wait first (fdtab.h). */
     int skip = o->is_stream && weft__fd_drained(d) && !weft__deadline_passed(deadline);
     for (int waited = 0;;) {
@@ -139,8 +181,8 @@ static ssize_t run(op_t *o, int dir, int64_t deadline) {
             if (!d) return r;
             continue;
         }
-        if (r) return r;
-        waited = 1;
+        if (r < 0) return r;
+        waited |= r == 0; /* 1: an edge was pending, no switch happened */
     }
 }
 
@@ -268,7 +310,7 @@ int weft_connect(int fd, const struct sockaddr *addr, socklen_t len, int64_t dea
             if (!d) return r;
             continue;
         }
-        if (r) return r;
+        if (r < 0) return r;
         struct pollfd p = {.fd = fd, .events = POLLOUT};
         if (poll(&p, 1, 0) == 1) return so_error(fd); /* finished: how? */
     }
@@ -306,8 +348,8 @@ int weft_poll(int fd, int events, int64_t deadline) {
             d = weft__fd_get(fd, &gen, &r);
             continue;
         }
-        if (r) return r;
-        waited = 1;
+        if (r < 0) return r;
+        waited |= r == 0;
     }
 }
 

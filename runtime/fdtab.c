@@ -32,6 +32,8 @@ struct weft__fdesc {
     uint8_t ready[WEFT__NDIR];
     _Atomic uint8_t drained; /* a hint: the last read returned short (fdtab.h) */
     uint8_t stream;          /* a byte stream (stream socket, pipe): hints apply */
+    uint8_t socket;          /* a socket: writes go through send(MSG_NOSIGNAL) */
+    _Atomic uint8_t hup;     /* an edge carried a hang-up or error: no more hints */
     weft__waitq_t q[WEFT__NDIR];
 };
 
@@ -84,11 +86,13 @@ static int do_register(weft__fdesc_t *d, int fd, weft_runtime_t *rt) {
     int type = 0;
     socklen_t len = sizeof type;
     struct stat st;
-    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
+    d->socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+    if (d->socket)
         d->stream = type == SOCK_STREAM;
     else
         d->stream = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
     atomic_store_explicit(&d->drained, 0, memory_order_relaxed);
+    atomic_store_explicit(&d->hup, 0, memory_order_relaxed);
     __atomic_store_n(&d->rt, rt, __ATOMIC_RELEASE);
     return 0;
 }
@@ -127,7 +131,7 @@ int weft__fd_wait(weft__fdesc_t *d, uint32_t gen, int dir, int64_t deadline) {
     if (d->ready[dir]) {
         d->ready[dir] = 0;
         weft__spin_unlock(&d->lock);
-        return 0;
+        return 1; /* an edge came while nobody waited: try again, no switch */
     }
     if (weft__deadline_passed(deadline)) {
         weft__spin_unlock(&d->lock);
@@ -167,7 +171,14 @@ static void grant_dir(weft__fdesc_t *d, int dir, uintptr_t data, weft__waiter_t 
 }
 
 int weft__fd_drained(weft__fdesc_t *d) {
-    return d->stream && atomic_load_explicit(&d->drained, memory_order_relaxed);
+    /* After a hang-up the end of the stream (or an error) may sit behind the
+     * bytes a short read took, announced by an edge already consumed. */
+    return d->stream && atomic_load_explicit(&d->drained, memory_order_relaxed) &&
+           !atomic_load_explicit(&d->hup, memory_order_relaxed);
+}
+
+int weft__fd_is_socket(weft__fdesc_t *d) {
+    return d->socket;
 }
 
 void weft__fd_set_drained(weft__fdesc_t *d, int drained) {
@@ -181,6 +192,8 @@ void weft__fd_event(uint64_t data, uint32_t events) {
     weft__waiter_t *wake = NULL;
     weft__spin_lock(&d->lock);
     if (d->gen == (uint32_t)(data >> 32) && d->rt) {
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            atomic_store_explicit(&d->hup, 1, memory_order_relaxed);
         if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
             grant_dir(d, WEFT__DIR_IN, 0, &wake);
         if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))

@@ -39,6 +39,7 @@ weft__fdesc_t *weft__fd_get(int fd, uint32_t *gen, int *err);
 
 /* Parks the calling fiber until an event for direction `dir` arrives on the
  * registration `gen` (0), the deadline (-ETIMEDOUT) or a cancel (-ECANCELED);
+ * 1 without parking when such an event came since the last wait;
  * -EBADF if the registration was dropped (weft_close) before or while waiting;
  * -EAGAIN if it must be made again (its runtime is gone): call weft__fd_get. */
 int weft__fd_wait(weft__fdesc_t *d, uint32_t gen, int dir, int64_t deadline);
@@ -47,9 +48,13 @@ int weft__fd_wait(weft__fdesc_t *d, uint32_t gen, int dir, int64_t deadline);
  * socket's buffer was empty a moment ago. Any byte that arrives after that
  * moment raises a new edge, so the next read may go straight to
  * weft__fd_wait (which returns at once if such an edge came already) and save
- * a system call that would only have said EAGAIN. A hint only: several readers
- * may race on it, which costs at most that one call. */
+ * a system call that would only have said EAGAIN. Not after a hang-up or
+ * error edge: the end of the stream may have come with the bytes the short
+ * read took, in an edge that was already consumed. A hint only: several
+ * readers may race on it, which costs at most that one call. */
 int weft__fd_drained(weft__fdesc_t *d);
+/* Non-zero for a socket (known since registration). */
+int weft__fd_is_socket(weft__fdesc_t *d);
 void weft__fd_set_drained(weft__fdesc_t *d, int drained);
 
 /* An epoll event (data from the registration, EPOLL* bits): grants waiters. */

@@ -210,6 +210,13 @@ int weft_yield(void) {
     if (!next && weft__timers_next(&w->timers) != INT64_MAX &&
         weft__timers_next(&w->timers) <= weft_now() && weft__timers_run(w, weft_now()))
         next = weft__pick_local(w);
+    if (!next && w->poll_due) {
+        /* A fiber yielding with nothing else runnable never switches, so the
+         * poller's turn (normally taken after a switch) is taken here, or a
+         * busy-yielding fiber would keep I/O waiters from ever waking. */
+        w->poll_due = 0;
+        if (weft__poller_poll(w, 0) > 0) next = weft__pick_local(w);
+    }
     if (!next) return 0; /* nobody else to run here */
     w->after.kind = WEFT__AFTER_REQUEUE;
     w->after.fiber = f;

@@ -17,8 +17,9 @@
  * Errors common to all: -EBADF (negative or not an open descriptor, or closed
  * with weft_close while the call waited), -EINVAL (NULL buffer with n > 0),
  * -ETIMEDOUT, -ECANCELED, -ENOMEM (no memory to register the descriptor),
- * and whatever the system call itself reports (e.g. -ECONNRESET, -EPIPE; SIGPIPE
- * is never raised by weft_send/weft_write_all on sockets, which use MSG_NOSIGNAL).
+ * and whatever the system call itself reports (e.g. -ECONNRESET, -EPIPE). Writes
+ * to a socket never raise SIGPIPE (they use MSG_NOSIGNAL: a vanished peer is
+ * -EPIPE); a write to a pipe with no reader raises it as write(2) does.
  * EINTR is retried internally; EAGAIN is never returned: a try (a deadline
  * already past) that finds the descriptor not ready returns -ETIMEDOUT.
  * Descriptors waited on from fibers must be closed with weft_close (or
@@ -39,7 +40,11 @@
 extern "C" {
 #endif
 
-/* Reads up to n bytes: the count (0 at end of file, or for n == 0). */
+/* Reads up to n bytes: the count (0 at end of file, or for n == 0, which never
+ * waits). After a short read from a stream socket or pipe, the next read from a
+ * fiber waits for the poller to report new data instead of asking the kernel
+ * first (one system call fewer per request; data that came in between is
+ * delivered at the poller's next turn, at most 61 fiber switches later). */
 WEFT_API ssize_t weft_read(int fd, void *buf, size_t n, int64_t deadline);
 
 /* Writes up to n bytes: the count written, which may be less than n (a partial
