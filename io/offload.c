@@ -124,6 +124,14 @@ static int maybe_grow(struct weft__pool *p) {
     return n;
 }
 
+int weft__pool_busy(struct weft__pool *p) {
+    if (!p) return 0;
+    weft__spin_lock(&p->lock);
+    int n = p->nthreads;
+    weft__spin_unlock(&p->lock);
+    return weft_queue_len(&p->jobs) > 0 || atomic_load(&p->idle) < n;
+}
+
 void weft__pool_destroy(struct weft__pool *p) {
     if (!p) return;
     weft_queue_shutdown(&p->jobs, 0);

@@ -25,6 +25,7 @@
 
 struct weft__fdesc {
     weft__spin_t lock;
+    int fd;              /* the number this record belongs to (for dumps) */
     uint32_t gen;        /* bumped on every drop; events carry it */
     weft_runtime_t *rt;  /* whose epoll set holds the registration; NULL: none */
     uint32_t moved_from; /* valid with `moved`: the generation whose runtime went */
@@ -46,8 +47,10 @@ static weft__fdesc_t *fdesc(int fd, int create) {
     if (!c && create) {
         weft__fdesc_t *fresh = weft__calloc(CHUNK, sizeof *fresh);
         if (!fresh) return NULL;
-        for (int i = 0; i < CHUNK; i++)
+        for (int i = 0; i < CHUNK; i++) {
             fresh[i].lock = (weft__spin_t)WEFT__SPIN_INIT;
+            fresh[i].fd = (fd & ~(CHUNK - 1)) + i;
+        }
         if (atomic_compare_exchange_strong_explicit(&chunks[fd >> CHUNK_SHIFT], &c, fresh,
                                                     memory_order_acq_rel,
                                                     memory_order_acquire))
@@ -140,7 +143,10 @@ int weft__fd_wait(weft__fdesc_t *d, uint32_t gen, int dir, int64_t deadline) {
     weft__poller_t *p = &d->rt->poller;
     atomic_fetch_add_explicit(&p->waiters, 1, memory_order_relaxed);
     weft__waiter_t w = {.parker = weft__parker_self()};
-    int r = weft__waitq_wait(&d->lock, &d->q[dir], &w, deadline);
+    static const char *const what[WEFT__NDIR] = {
+        "descriptor (read)", "descriptor (write)", "descriptor (poll)"};
+    int r = weft__waitq_wait(&d->lock, &d->q[dir], &w, deadline, what[dir],
+                             (const void *)(intptr_t)d->fd);
     if (r != 0) {
         if (w.queued) weft__waitq_remove(&d->q[dir], &w);
         weft__spin_unlock(&d->lock);

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "runtime/watchdog.h"
 #include "runtime/fiber_impl.h"
 #include "runtime/fls.h"
 #include "runtime/futex.h"
@@ -66,6 +67,9 @@ static int spawn_common(weft_runtime_t *rt, weft__worker_t *w, weft_fiber_t **ou
     f->timer_token = 0;
     f->fls = NULL;
     f->pool_next = NULL;
+    atomic_store_explicit(&f->wait_what, NULL, memory_order_relaxed);
+    atomic_store_explicit(&f->wait_obj, NULL, memory_order_relaxed);
+    if (rt->watchdog) weft__watchdog_fiber_add(f);
     weft__san_fiber_create(&f->san, f->stack_lo, f->stack_size);
     f->ctx = make_fcontext((char *)f, f->stack_size, weft__fiber_entry);
     if (w)
@@ -98,6 +102,7 @@ void weft__fiber_unref(weft_fiber_t *f) {
 }
 
 void weft__fiber_complete(weft_fiber_t *f) {
+    if (f->rt->watchdog) weft__watchdog_fiber_remove(f);
     weft__spin_lock(&f->join_lock);
     atomic_store_explicit(&f->done, 1, memory_order_release);
     weft__parker_t *j = f->joiner;
@@ -134,6 +139,7 @@ int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
         f->join_busy = 1;
         f->joiner = p;
         f->joiner_token = tok;
+        weft__wait_note("join", f);
         r = weft__park(p, tok, deadline, weft__spin_unlock_cb, &f->join_lock);
         if (r == 0) {
             /* Granted: f is done and its exit no longer touches the join fields;
@@ -217,7 +223,12 @@ int weft_yield(void) {
         w->poll_due = 0;
         if (weft__poller_poll(w, 0) > 0) next = weft__pick_local(w);
     }
-    if (!next) return 0; /* nobody else to run here */
+    if (!next) { /* nobody else to run here; still progress for the watchdog */
+        atomic_store_explicit(
+            &w->switches, atomic_load_explicit(&w->switches, memory_order_relaxed) + 1,
+            memory_order_relaxed);
+        return 0;
+    }
     w->after.kind = WEFT__AFTER_REQUEUE;
     w->after.fiber = f;
     weft__fiber_check_canary(f);
@@ -246,6 +257,7 @@ int weft_sleep_until(int64_t deadline) {
     int r = weft__cancel_check(deadline);
     if (r) return r;
     uint64_t tok = weft__parker_prepare(&f->parker);
+    weft__wait_note("sleep", NULL);
     r = weft__park(&f->parker, tok, deadline, NULL, NULL);
     return r == -ECANCELED ? -ECANCELED : 0;
 }

@@ -83,6 +83,11 @@ struct weft_fiber {
     weft_fiber_t *timer_prev, *timer_next; /* links on the overflow list */
     uint64_t timer_token;                  /* the wait the timer settles */
 
+    /* --- for the watchdog's dumps (watchdog.h) --- */
+    struct weft_fiber *live_prev, *live_next; /* rt->fibers, under rt->fibers_lock */
+    const char *_Atomic wait_what;            /* what the last park waited on */
+    const void *_Atomic wait_obj;
+
     /* --- fiber-local storage (fls.c): allocated on first set --- */
     struct weft__fls *fls;
 

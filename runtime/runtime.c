@@ -17,6 +17,7 @@
 #include "runtime/fiber_impl.h"
 #include "runtime/overflow.h"
 #include "runtime/topology.h"
+#include "runtime/watchdog.h"
 #include "runtime/worker.h"
 
 void weft__runtime_close(weft_runtime_t *rt); /* sched.c */
@@ -46,6 +47,7 @@ static void runtime_free(weft_runtime_t *rt) {
     /* A foreign waker may still be inside weft__wakeup(rt) (switch.c). */
     while (atomic_load_explicit(&rt->foreign_wakers, memory_order_acquire) != 0)
         sched_yield();
+    weft__watchdog_stop(rt);
     free_workers(rt, rt->nworkers);
     weft__stack_pool_destroy(&rt->stacks);
     weft__pool_destroy(atomic_load(&rt->pool));
@@ -62,7 +64,7 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
     if (opts) o = *opts;
     if (o.workers < 0 || o.workers > WEFT_MAX_WORKERS || o.stack_size > MAX_STACK ||
         o.stack_guard < -1 || o.stack_guard > 0 || o.offload_threads < 0 ||
-        o.offload_threads > WEFT_MAX_OFFLOAD_THREADS)
+        o.offload_threads > WEFT_MAX_OFFLOAD_THREADS || o.watchdog < 0)
         return -EINVAL;
     int n = o.workers ? o.workers : weft__topology_cores();
     if (n > WEFT_MAX_WORKERS) n = WEFT_MAX_WORKERS;
@@ -77,6 +79,10 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
     rt->checkpoints = o.checkpoints != 0;
     rt->pin = o.pin_workers != 0;
     rt->offload_max = o.offload_threads;
+    rt->watchdog = o.watchdog;
+    rt->report = o.report;
+    rt->report_arg = o.report_arg;
+    rt->fibers_lock = (weft__spin_t)WEFT__SPIN_INIT;
     rt->explore = weft__explore_seed();
     rt->workers = weft__calloc((size_t)n, sizeof *rt->workers);
     rt->idle = weft__calloc((size_t)n, sizeof *rt->idle);
@@ -144,6 +150,7 @@ int weft_runtime_create(weft_runtime_t **out, const weft_runtime_opts_t *opts) {
     int r = runtime_alloc(&rt, opts);
     if (r) return r;
     r = start_threads(rt, 0);
+    if (r == 0) r = weft__watchdog_start(rt);
     if (r) {
         weft__runtime_close(rt); /* no fibers yet: stops the started workers */
         join_threads(rt);
@@ -192,6 +199,7 @@ int weft_run(const weft_runtime_opts_t *opts, void *(*main_fn)(void *), void *ar
         return r;
     }
     weft__runtime_close(rt);
+    (void)weft__watchdog_start(rt); /* without it the program still runs */
     /* If some threads cannot be created, the ones that could (at least this one)
      * still run every fiber to completion. */
     (void)start_threads(rt, 1);

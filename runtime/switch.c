@@ -63,6 +63,9 @@ weft__worker_t *weft__switch_finish(weft__transfer_t t) {
     *w->save_slot = t.fctx;
     weft__san_after_switch(w->current ? &w->current->san : &w->sched_san);
     run_after(w);
+    atomic_store_explicit(&w->switches,
+                          atomic_load_explicit(&w->switches, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     if (__builtin_expect(w->poll_due, 0)) {
         /* A busy worker's look at the poller (every 61st pick), so that I/O is
          * noticed even when no worker is idle to block in epoll_wait. */

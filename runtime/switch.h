@@ -18,7 +18,8 @@ static inline __attribute__((always_inline)) weft__worker_t *
 weft__jump_to(weft__worker_t *w, weft__fctx_t *save, weft__san_ctx_t *from,
               weft_fiber_t *next, int from_dies) {
     w->save_slot = save;
-    w->current = next;
+    /* atomic (a plain mov on x86): the watchdog thread samples it (watchdog.c) */
+    __atomic_store_n(&w->current, next, __ATOMIC_RELEASE);
     weft__san_ctx_t *to_san = next ? &next->san : &w->sched_san;
     weft__fctx_t to = next ? next->ctx : w->sched_fctx;
     if (next)

@@ -50,11 +50,12 @@ typedef struct weft__worker {
     uint32_t next_streak; /* consecutive picks from the run-next slot */
     int poll_due;         /* poll without blocking once the current switch is done */
     uint32_t rng;
-    uint64_t explore_rng;     /* schedule exploration (explore.h) */
-    int explore_off;          /* > 0: no exploration yields here (inside a switch) */
-    uint64_t id_next, id_end; /* a block of fiber ids taken from the global counter */
-    _Atomic uint64_t spawned; /* written only by this worker (no locked add) */
-    int spinning;             /* counted in rt->nspinning */
+    uint64_t explore_rng;      /* schedule exploration (explore.h) */
+    int explore_off;           /* > 0: no exploration yields here (inside a switch) */
+    _Atomic uint64_t switches; /* fibers resumed here (the watchdog's progress mark) */
+    uint64_t id_next, id_end;  /* a block of fiber ids taken from the global counter */
+    _Atomic uint64_t spawned;  /* written only by this worker (no locked add) */
+    int spinning;              /* counted in rt->nspinning */
     weft__stack_cache_t stacks;
     int *steal_order; /* the other workers, nearest first */
     pthread_t thread;
@@ -99,12 +100,24 @@ struct weft_runtime {
      * wake-up of a worker (switch.c); the runtime is freed only at zero */
     _Atomic int foreign_wakers;
 
+    /* watchdog (runtime/watchdog.h) */
+    int64_t watchdog; /* ns, 0: off */
+    void (*report)(void *, const char *);
+    void *report_arg;
+    pthread_t watchdog_thread;
+    int watchdog_running;
+    _Atomic uint32_t watchdog_stop;
+    weft__spin_t fibers_lock;
+    weft_fiber_t *fibers; /* live fibers, while the watchdog is on */
+
     /* stats */
     _Atomic uint64_t spawned, steals, parks;
 };
 
 /* Shuts the offload pool down and joins its threads (io/offload.c). */
 void weft__pool_destroy(struct weft__pool *p);
+/* Non-zero while offload calls are queued or running (p may be NULL). */
+int weft__pool_busy(struct weft__pool *p);
 
 /* The calling thread's worker (any runtime), or NULL. Never cached across a switch. */
 weft__worker_t *weft__worker_self(void);

@@ -133,7 +133,7 @@ int weft_barrier_wait(weft_barrier_t *b, int64_t deadline) {
         return -ETIMEDOUT;
     }
     weft__waiter_t w = {.parker = weft__parker_self()};
-    r = weft__waitq_wait(lock, q, &w, deadline);
+    r = weft__waitq_wait(lock, q, &w, deadline, "barrier", b);
     if (r == 0) {
         int code = (int)(intptr_t)w.data; /* 0 or -ENOTRECOVERABLE */
         return code ? code : index;

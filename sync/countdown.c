@@ -110,7 +110,7 @@ int weft_countdown_wait(weft_countdown_t *c, int64_t deadline) {
         return 0;
     }
     weft__waiter_t w = {.parker = weft__parker_self()};
-    r = weft__waitq_wait(lock, q, &w, deadline);
+    r = weft__waitq_wait(lock, q, &w, deadline, "countdown", c);
     if (r == 0) return 0; /* a transition to 0 released us */
     if (w.queued) weft__waitq_remove(q, &w);
     weft__spin_unlock(lock);

@@ -61,7 +61,7 @@ int weft_event_wait(weft_event_t *e, int64_t deadline) {
         return 0;
     }
     weft__waiter_t w = {.parker = weft__parker_self()};
-    r = weft__waitq_wait(lock, q, &w, deadline);
+    r = weft__waitq_wait(lock, q, &w, deadline, "event", e);
     if (r == 0) return 0;
     if (w.queued) weft__waitq_remove(q, &w);
     weft__spin_unlock(lock);

@@ -125,7 +125,7 @@ int weft_latch_wait(weft_latch_t *l, int64_t deadline) {
         return -ETIMEDOUT;
     }
     weft__waiter_t w = {.parker = weft__parker_self()};
-    int r = weft__waitq_wait(lock, q, &w, deadline);
+    int r = weft__waitq_wait(lock, q, &w, deadline, "latch", l);
     if (r == 0) return (int)(intptr_t)w.data; /* 0 or -ENOTRECOVERABLE */
     /* Gave up. Still queued: the latch is still waiting, break it. Unlinked by
      * someone whose settle lost: that release or break already accounted for

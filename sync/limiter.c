@@ -229,7 +229,7 @@ int weft_limiter_acquire(weft_limiter_t *l, int64_t deadline) {
         return -ETIMEDOUT;
     }
     weft__waiter_t w = {.parker = self};
-    int r = weft__waitq_wait(lock, q, &w, deadline);
+    int r = weft__waitq_wait(lock, q, &w, deadline, "capacity limiter", l);
     if (r == 0) return 0; /* the granter recorded us as a borrower */
     if (w.queued) weft__waitq_remove(q, &w);
     weft__spin_unlock(lock);

@@ -80,7 +80,7 @@ int weft_once(weft_once_t *o, void (*fn)(void *), void *arg) {
     /* Shielded before the wait is prepared, so it cannot be settled by cancel. */
     weft_shield_begin();
     weft__waiter_t w = {.parker = weft__parker_self()};
-    int r = weft__waitq_wait(lock, q, &w, WEFT_FOREVER);
+    int r = weft__waitq_wait(lock, q, &w, WEFT_FOREVER, "once", o);
     weft_shield_end();
     if (r != 0) {
         /* Impossible: no deadline, and the wait was prepared inside a shield. */

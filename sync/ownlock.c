@@ -34,7 +34,8 @@ int weft__own_lock(uintptr_t *owner, struct weft__wl *wl, uintptr_t me, int64_t 
     }
     weft__waiter_t w = {.parker = weft__parker_self(), .data = data_in};
     if (shielded) weft_shield_begin();
-    int r = weft__waitq_wait(lock, q, &w, shielded ? WEFT_FOREVER : deadline);
+    int r =
+        weft__waitq_wait(lock, q, &w, shielded ? WEFT_FOREVER : deadline, "lock", owner);
     if (shielded) weft_shield_end();
     if (r == 0) return 1; /* the releaser made us the owner */
     if (w.queued) weft__waitq_remove(q, &w);

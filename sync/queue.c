@@ -168,7 +168,7 @@ int weft_queue_put(weft_queue_t *q, void *item, int64_t deadline) {
         return -ETIMEDOUT;
     }
     struct q_waiter qw = {.w = {.parker = weft__parker_self(), .data = (uintptr_t)item}};
-    r = weft__waitq_wait(lock, putters(q), &qw.w, deadline);
+    r = weft__waitq_wait(lock, putters(q), &qw.w, deadline, "queue (put)", q);
     if (r == 0) return qw.status; /* taken in by a get, or -EPIPE from shutdown */
     if (qw.w.queued) weft__waitq_remove(putters(q), &qw.w);
     weft__spin_unlock(lock);
@@ -207,7 +207,7 @@ int weft_queue_get(weft_queue_t *q, void **item, int64_t deadline) {
         return -ETIMEDOUT;
     }
     struct q_waiter qw = {.w = {.parker = weft__parker_self()}};
-    r = weft__waitq_wait(lock, getters(q), &qw.w, deadline);
+    r = weft__waitq_wait(lock, getters(q), &qw.w, deadline, "queue (get)", q);
     if (r == 0) {
         if (qw.status == 0) *item = (void *)qw.w.data;
         return qw.status;

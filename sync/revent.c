@@ -76,7 +76,7 @@ int weft_revent_wait(weft_revent_t *e, int64_t deadline) {
         return 0;
     }
     weft__waiter_t w = {.parker = weft__parker_self()};
-    r = weft__waitq_wait(lock, q, &w, deadline);
+    r = weft__waitq_wait(lock, q, &w, deadline, "reusable event", e);
     if (r == 0) return 0; /* a set released us */
     if (w.queued) weft__waitq_remove(q, &w);
     weft__spin_unlock(lock);

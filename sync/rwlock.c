@@ -80,7 +80,7 @@ static int lock_common(weft_rwlock_t *l, int writer, int64_t deadline) {
         }
     }
     weft__waiter_t w = {.parker = weft__parker_self(), .data = (uintptr_t)writer};
-    r = weft__waitq_wait(lock, q, &w, deadline);
+    r = weft__waitq_wait(lock, q, &w, deadline, "rwlock", l);
     if (r == 0) goto granted;
     if (w.queued) weft__waitq_remove(q, &w);
     if (weft__waitq_empty(q)) __atomic_fetch_and(&l->state, ~WAITERS, __ATOMIC_ACQ_REL);

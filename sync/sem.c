@@ -75,7 +75,7 @@ int weft_sem_acquire(weft_sem_t *s, int64_t deadline) {
         }
     }
     weft__waiter_t w = {.parker = weft__parker_self()};
-    r = weft__waitq_wait(lock, q, &w, deadline);
+    r = weft__waitq_wait(lock, q, &w, deadline, "semaphore", s);
     if (r == 0) return 0; /* a release handed us its permit */
     if (w.queued) {
         weft__waitq_remove(q, &w);

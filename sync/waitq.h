@@ -78,9 +78,10 @@ void weft__waitq_remove(weft__waitq_t *q, weft__waiter_t *w);
 
 /* Queues `w` (its parker and data set by the caller), releases `lock` and sleeps
  * until granted, the deadline, or cancellation; see the protocol above for
- * whether the lock is held on return. */
+ * whether the lock is held on return. `what` and `obj` name the wait in the
+ * watchdog's dumps (runtime/watchdog.h). */
 int weft__waitq_wait(weft__spin_t *lock, weft__waitq_t *q, weft__waiter_t *w,
-                     int64_t deadline);
+                     int64_t deadline, const char *what, const void *obj);
 
 /* Pops and settles head nodes until one is granted; NULL if none could be. */
 weft__waiter_t *weft__waitq_grant(weft__waitq_t *q);

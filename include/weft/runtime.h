@@ -28,6 +28,18 @@ typedef struct weft_runtime_opts {
                             well below vm.max_map_count, then canary-checked stacks;
                             -1: never map guard pages (canary only) */
     int offload_threads; /* bound of the offload pool (weft/offload.h); 0: 16 */
+    /* Deadlock and hang reports; 0: off. When > 0 (nanoseconds), a watchdog
+     * thread reports (a) a fiber that has held its worker this long without
+     * switching, and (b) a runtime whose fibers have all been asleep this long
+     * with no timer, I/O or offload work that could wake them (a deadlock,
+     * unless a plain thread or another runtime wakes one), with a dump of every
+     * fiber and what it waits on. Each is reported once per occurrence. Costs
+     * a list insertion per spawn and exit while on. */
+    int64_t watchdog;
+    /* Receives each report (lines ending in a newline) on the watchdog thread;
+     * NULL: written to stderr. Must not block for long. */
+    void (*report)(void *arg, const char *text);
+    void *report_arg;
 } weft_runtime_opts_t;
 
 #define WEFT_MAX_WORKERS         256
@@ -36,8 +48,8 @@ typedef struct weft_runtime_opts {
 
 /* Creates a runtime whose workers are all new threads. Errors: -EINVAL (workers
  * < 0 or > WEFT_MAX_WORKERS, stack_size above 1 GiB,
- * offload_threads outside 0..WEFT_MAX_OFFLOAD_THREADS), -ENOMEM, -EAGAIN (thread
- * creation failed). Callable from anywhere. */
+ * offload_threads outside 0..WEFT_MAX_OFFLOAD_THREADS, watchdog < 0), -ENOMEM, -EAGAIN
+ * (thread creation failed). Callable from anywhere. */
 WEFT_API int weft_runtime_create(weft_runtime_t **rt, const weft_runtime_opts_t *opts);
 
 /* Waits until every fiber of the runtime has finished (detached ones included),
