@@ -340,6 +340,8 @@ static void row(const char *what, val_t w, val_t base, val_t go, const char *uni
     cell(c, sizeof c, go, unit, prec);
     ratio(r1, sizeof r1, w, base);
     ratio(r2, sizeof r2, w, go);
+    if (!strcmp(unit, "%")) /* idle: the target is absolute, and ratios of */
+        r1[0] = r2[0] = 0;  /* hundredths of a percent are noise */
     printf("| %-46s | %12s | %12s | %12s | %7s | %7s | %-19s | %s |\n", what, a, b, c, r1,
            r2, target, note ? note : "");
     fflush(stdout); /* a row can take a while: show progress through pipes too */
