@@ -130,7 +130,7 @@ static void idle_of(pid_t pid, val_t *out) {
     long long c1 = proc_cpu_ns(pid);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double wall = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
-    if (c0 < 0 || c1 < 0) return;
+    if (c0 < 0 || c1 < c0) return; /* unreadable, or a thread ended meanwhile */
     out->ok = 1;
     out->v = 100.0 * (double)(c1 - c0) / wall;
 }
@@ -209,7 +209,12 @@ static run_t http_run(char *const argv[], const char *who, const char *wrk,
     proc_t p;
     int port = start(&p, argv, -1, pin ? pin[0] : -1, who, &r);
     if (port < 0) return r;
-    if (measure_idle) idle_of(p.pid, &r.idle);
+    if (measure_idle) {
+        /* Let the thread peer's thread for tcp_wait's probe connection end
+         * first: schedstat loses an ended thread's time (the sum would drop). */
+        sleep_ms(200);
+        idle_of(p.pid, &r.idle);
+    }
     if (wrk && check_http(port, who, &r) == 0) {
         char url[64], dur[16], out[8192];
         snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
