@@ -31,12 +31,17 @@
  *         run-next slot, its own timers); if it finds work, it takes itself off
  *         the idle list (or, if a waker already took it off, accepts that wake)
  *         and looks again;
- *     P3. else sleeps on its futex until woken or until its earliest timer.
+ *     P3. else sleeps until woken or until its earliest timer: in epoll_wait if
+ *         fibers wait for I/O and no other worker polls (poller.h), else on
+ *         its futex.
  *   Fences (A) and (B) pair: either the submitter sees the idle worker in S3, or
  *   the worker sees the published fiber in P2. No wake-up is lost.
  * Timers: an idle worker sleeps no later than its earliest timer; a spinning
  * worker also fires other workers' due timers (a busy worker fires its own only
  * between fibers, every 61 picks).
+ * I/O: while fibers wait for I/O, a worker looking for work also polls the
+ * runtime's epoll set without blocking (once before spinning, then on every
+ * spin round), and a busy worker does so every 61 picks (switch.c).
  * Stealing order: victims nearest first (runtime/topology.c); from each, the
  * oldest fiber of its spawn deque (the root of its largest pending subtree),
  * else half of its ring. A victim's run-next fiber, and the lone spawn of a
@@ -234,6 +239,9 @@ static weft_fiber_t *find_runnable(weft__worker_t *w) {
                     f = steal_pass(w, pass == 3);
                 }
                 if (!f) f = weft__inject_take(w);
+                /* I/O that became ready while we spin is work too. */
+                if (!f && weft__poller_wanted(&rt->poller) && weft__poller_poll(w, 0) > 0)
+                    f = weft__pick_local(w);
                 if (f) {
                     stop_spinning(w, 1);
                     return f;
