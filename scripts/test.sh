@@ -5,7 +5,8 @@
 #   WEFT_TEST_BUILDS="debug asan tsan"   which of the three to run (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
+# spin: the model check of the waiter protocol (tests/model, ctest model_check)
+bash scripts/deps.sh spin
 jobs="$(nproc)"
 builds="${WEFT_TEST_BUILDS:-debug asan tsan}"
 for b in $builds; do
