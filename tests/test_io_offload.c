@@ -615,5 +615,5 @@ int main(void) {
         WT_TEST(offload_timeout), WT_TEST(resolve_fiber), WT_TEST(resolve_thread),
         WT_TEST(resolve_busy),
     };
-    WT_RUN_TESTS(tests);
+    return WT_RUN_TESTS(tests);
 }

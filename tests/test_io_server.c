@@ -14,6 +14,8 @@
  *     and every connection is eventually served;
  *   - a connection idle for idle_timeout fails its weft_conn_read with
  *     -ETIMEDOUT, never before the idle deadline;
+ *   - a handler reading until end of file sees it also when the client's last
+ *     request and its FIN reach the poller as one readiness edge;
  *   - hundreds of clients at once, fibers and plain threads together, against
  *     one server on two workers: each client's stream reaches its handler
  *     exactly once, complete and in order (a per-client checksum), and each
@@ -373,6 +375,61 @@ static void idle_timeout(void **s) {
 }
 
 /* =========================================================================
+ * The last request with its FIN
+ * ========================================================================= */
+
+static int tcp_state(int fd) {
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 ? ti.tcpi_state : -1;
+}
+
+/* Echoes until end of file. Made certain on one worker: after the first
+ * request (a short read) and a try (which takes the readiness left from the
+ * registration), it holds its worker, so that the poller cannot run, until the
+ * second request and the FIN behind it have both arrived; they then reach the
+ * poller as one edge. The read after the short read of "two" must still see
+ * the end of file. */
+static void echo_until_eof(weft_conn_t *c) {
+    char b[64];
+    ssize_t n = weft_read(c->fd, b, sizeof b, LONG);
+    WT_CHECK_EQ(n, 3);
+    WT_CHECK_EQ(weft_read(c->fd, b, sizeof b, WEFT_NOWAIT), -ETIMEDOUT);
+    WT_CHECK_EQ(weft_write_all(c->fd, b, 3, LONG), 3);
+    int64_t limit = LONG;
+    while (tcp_state(c->fd) != TCP_CLOSE_WAIT && weft_now() < limit)
+        sched_yield(); /* not weft_yield: the worker stays busy */
+    WT_CHECK_EQ(tcp_state(c->fd), TCP_CLOSE_WAIT);
+    while ((n = weft_read(c->fd, b, sizeof b, LONG)) > 0)
+        WT_CHECK_EQ(weft_write_all(c->fd, b, (size_t)n, LONG), n);
+    WT_CHECK_EQ(n, 0);
+    atomic_fetch_add(&g_ok, 1);
+}
+
+static void request_with_fin(void **s) {
+    (void)s;
+    reset_counts();
+    srv_t v = {.o = {.handler = echo_until_eof}};
+    srv_listen(&v, 1);
+    srv_start(&v);
+    int c = dial(v.port);
+    char b[8];
+    assert_int_equal(weft_write_all(c, "one", 3, LONG), 3);
+    assert_int_equal(weft_read_exact(c, b, 3, LONG), 3);
+    assert_memory_equal(b, "one", 3);
+    assert_int_equal(weft_write_all(c, "two", 3, LONG), 3); /* the last request... */
+    assert_int_equal(shutdown(c, SHUT_WR), 0);              /* ...and the FIN */
+    assert_int_equal(weft_read_exact(c, b, 3, LONG), 3);
+    assert_memory_equal(b, "two", 3);
+    assert_int_equal(weft_read(c, b, sizeof b, LONG), 0); /* the handler returned */
+    assert_int_equal(weft_close(c), 0);
+    assert_int_equal(weft_server_shutdown(v.s, LONG), 0);
+    wt_assert_clean();
+    assert_int_equal(atomic_load(&g_ok), 1);
+    srv_end(&v);
+}
+
+/* =========================================================================
  * Hundreds of clients, fibers and threads at once
  * ========================================================================= */
 
@@ -513,7 +570,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         WT_TEST(shutdown_cancels), WT_TEST(shutdown_drains), WT_TEST(shutdown_idle),
         WT_TEST(start_errors),     WT_TEST(conn_limit),      WT_TEST(idle_timeout),
-        WT_TEST(many_clients),
+        WT_TEST(request_with_fin), WT_TEST(many_clients),
     };
-    WT_RUN_TESTS(tests);
+    return WT_RUN_TESTS(tests);
 }
