@@ -90,6 +90,7 @@ static ssize_t sys_accept(op_t *o) {
 
 int weft__io_thread_wait(int fd, short events, int64_t deadline) {
     struct pollfd p = {.fd = fd, .events = events};
+    deadline = weft__deadline_norm(deadline);
     for (;;) {
         struct timespec ts, *tp = NULL;
         if (deadline >= 0) {
@@ -117,7 +118,7 @@ static ssize_t call_once(op_t *o) {
 
 /* A plain thread: the blocking behaviour, never past a finite deadline. */
 static ssize_t run_thread(op_t *o, short events, int64_t deadline) {
-    int wait_first = deadline >= 0; /* the descriptor may be blocking */
+    int wait_first = deadline != WEFT_FOREVER; /* the descriptor may be blocking */
     o->bounded = wait_first;
     for (;;) {
         if (wait_first) {
@@ -150,10 +151,21 @@ static ssize_t run_unpollable(op_t *o, int64_t deadline) {
     return call_once(o);
 }
 
+static size_t transfer_len(const op_t *o) {
+    if (!o->iov) return o->n;
+    size_t n = 0;
+    for (int i = 0; i < o->iovcnt; i++)
+        n += o->iov[i].iov_len;
+    return n;
+}
+
 static ssize_t run(op_t *o, int dir, int64_t deadline) {
     if (o->fd < 0) return -EBADF;
-    /* Nothing to transfer: nothing to wait for (the call still checks fd). */
-    if (o->buf && o->n == 0 && o->call != sys_accept) return call_once(o);
+    /* Nothing to transfer: nothing to wait for. Not even a system call on the
+     * descriptor (recv(2) of 0 bytes waits for data on a blocking socket): 0 if
+     * it is open, else -EBADF. */
+    if (o->call != sys_accept && transfer_len(o) == 0)
+        return fcntl(o->fd, F_GETFD) < 0 ? -errno : 0;
     if (!weft_self())
         return run_thread(o, dir == WEFT__DIR_IN ? POLLIN : POLLOUT, deadline);
     int r = weft__cancel_check(deadline);
@@ -282,13 +294,14 @@ static int connect_thread(int fd, const struct sockaddr *addr, socklen_t len,
                           int64_t deadline) {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0) return -errno;
-    if (deadline >= 0 && !(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    if (deadline != WEFT_FOREVER && !(fl & O_NONBLOCK))
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     int r = connect(fd, addr, len) == 0 ? 0 : -errno;
     if (r == -EINPROGRESS || r == -EINTR || r == -EAGAIN) {
         r = weft__io_thread_wait(fd, POLLOUT, deadline);
         if (r >= 0) r = so_error(fd);
     }
-    if (deadline >= 0 && !(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl);
+    if (deadline != WEFT_FOREVER && !(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl);
     return r;
 }
 

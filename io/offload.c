@@ -257,7 +257,8 @@ ssize_t weft__offload_rw(int fd, void *buf, size_t n, off_t offset, int is_write
 ssize_t weft_pread(int fd, void *buf, size_t n, off_t offset, int64_t deadline) {
     if (fd < 0) return -EBADF;
     if ((!buf && n) || offset < 0) return -EINVAL;
-    if (!weft_current_runtime()) {
+    /* A plain thread, or a try (a file is always ready): right here. */
+    if (!weft_current_runtime() || weft__deadline_passed(deadline)) {
         ssize_t r;
         do
             r = pread(fd, buf, n, offset);
@@ -270,7 +271,7 @@ ssize_t weft_pread(int fd, void *buf, size_t n, off_t offset, int64_t deadline) 
 ssize_t weft_pwrite(int fd, const void *buf, size_t n, off_t offset, int64_t deadline) {
     if (fd < 0) return -EBADF;
     if ((!buf && n) || offset < 0) return -EINVAL;
-    if (!weft_current_runtime()) {
+    if (!weft_current_runtime() || weft__deadline_passed(deadline)) {
         ssize_t r;
         do
             r = pwrite(fd, buf, n, offset);

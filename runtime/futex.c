@@ -10,6 +10,7 @@
 
 int weft__futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t deadline) {
     struct timespec ts, *tsp = NULL;
+    if (deadline < -1) deadline = 0; /* below WEFT_FOREVER: already passed */
     if (deadline >= 0) {
         ts.tv_sec = deadline / 1000000000;
         ts.tv_nsec = deadline % 1000000000;

@@ -100,6 +100,7 @@ static int park_thread(weft__parker_t *p, uint64_t token, int64_t deadline) {
 
 int weft__park(weft__parker_t *p, uint64_t token, int64_t deadline, void (*after)(void *),
                void *arg) {
+    deadline = weft__deadline_norm(deadline);
     weft_fiber_t *f = p->fiber;
     if (!f) {
         if (after) after(arg);
@@ -130,7 +131,7 @@ int weft__cancel_check(int64_t deadline) {
     weft_fiber_t *f = w ? w->current : NULL;
     if (!f || f->shield || !atomic_load_explicit(&f->cancelled, memory_order_acquire))
         return 0;
-    if (deadline >= 0 && deadline <= weft_now()) return 0;
+    if (weft__deadline_passed(deadline)) return 0;
     return -ECANCELED;
 }
 

@@ -98,10 +98,16 @@ void weft__parker_unpark_fifo(weft__parker_t *p);
  * else 0. */
 int weft__cancel_check(int64_t deadline);
 
-/* Non-zero if `deadline` is a try (already passed). Reads the clock only for a
- * finite deadline. */
+/* Non-zero if `deadline` is a try (already passed). Every value below
+ * WEFT_FOREVER is in the past too. Reads the clock only for a finite deadline. */
 static inline int weft__deadline_passed(int64_t deadline) {
-    return deadline >= 0 && deadline <= weft_now();
+    return deadline < WEFT_FOREVER || (deadline >= 0 && deadline <= weft_now());
+}
+
+/* The deadline as the lower layers take it: WEFT_FOREVER, or a time >= 0
+ * (values below WEFT_FOREVER are in the past: 0). */
+static inline int64_t weft__deadline_norm(int64_t deadline) {
+    return deadline < WEFT_FOREVER ? 0 : deadline;
 }
 
 /* With the runtime's `checkpoints` option, yields once (for a blocking call that

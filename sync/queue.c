@@ -15,6 +15,7 @@
 #include "runtime/fault.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdlib.h>
 
@@ -39,6 +40,7 @@ int weft_queue_init(weft_queue_t *q, int kind, size_t maxsize,
     if (!q || kind < WEFT_FIFO || kind > WEFT_PRIORITY || (kind == WEFT_PRIORITY && !cmp))
         return -EINVAL;
     size_t cap = maxsize ? maxsize : 16;
+    if (cap > SIZE_MAX / sizeof(void *)) return -ENOMEM; /* the size would wrap */
     void **items = weft__malloc(cap * sizeof *items);
     if (!items) return -ENOMEM;
     *q = (weft_queue_t){.items = items,
@@ -88,6 +90,7 @@ static void heap_down(weft_queue_t *q, size_t i) {
 }
 
 static int grow(weft_queue_t *q) {
+    if (q->cap > SIZE_MAX / 2 / sizeof(void *)) return -ENOMEM;
     size_t ncap = q->cap * 2;
     void **n = weft__malloc(ncap * sizeof *n);
     if (!n) return -ENOMEM;
@@ -180,7 +183,8 @@ int weft_queue_get(weft_queue_t *q, void **item, int64_t deadline) {
     weft__spin_t *lock = weft__wl_lock(&q->wl);
     weft__explore_point();
     weft__spin_lock(lock);
-    int r = weft__cancel_check(deadline);
+    /* Shut down and drained: -EPIPE before -ECANCELED, as for put. */
+    int r = q->len == 0 && q->state != OPEN ? -EPIPE : weft__cancel_check(deadline);
     if (r) {
         weft__spin_unlock(lock);
         return r;

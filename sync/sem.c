@@ -119,12 +119,21 @@ int weft_sem_release(weft_sem_t *s, unsigned count) {
             tail = &w->next;
         }
     }
-    /* Losers (waiters that just gave up) were unlinked but took nothing. */
-    __atomic_add_fetch(&s->state, (uint64_t)(count - granted) * ONE_PERMIT - unlinked,
-                       __ATOMIC_ACQ_REL);
+    /* Bank the rest, checking the bound again: waiters that had just given up
+     * were unlinked but took nothing, and once the last node left, a lock-free
+     * release may have banked meanwhile. What does not fit is not banked. */
+    uint64_t rest = count - granted, max = s->max ? s->max : LIMIT;
+    int r = 0;
+    for (st = load_state(s);;) {
+        uint64_t bank = PERMITS(st) + rest <= max ? rest : 0;
+        if (cas_state(s, &st, st + bank * ONE_PERMIT - unlinked)) {
+            if (bank != rest) r = -EOVERFLOW;
+            break;
+        }
+    }
     weft__spin_unlock(lock);
     weft__waitq_wake_all(won);
-    return 0;
+    return r;
 }
 
 int weft_sem_value(const weft_sem_t *s) {

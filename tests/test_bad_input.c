@@ -628,6 +628,58 @@ static void queue_misuse(void **state) {
     assert_int_equal(WT_INT(it), 1);
     assert_int_equal(weft_queue_get(&q, &it, WEFT_NOWAIT), -EPIPE);
     assert_int_equal(weft_queue_destroy(&q), 0);
+
+    /* A maxsize whose array size would wrap: -ENOMEM, nothing allocated. */
+    assert_int_equal(weft_queue_init(&q, WEFT_FIFO, SIZE_MAX / sizeof(void *) + 2, NULL),
+                     -ENOMEM);
+}
+
+/* A cancelled fiber on a shut-down, drained queue: -EPIPE before -ECANCELED. */
+static weft_queue_t g_shut_q;
+
+static void *cancelled_get(void *arg) {
+    (void)arg;
+    void *it;
+    weft_cancel(weft_self());
+    WT_CHECK_EQ(weft_queue_get(&g_shut_q, &it, WEFT_FOREVER), -EPIPE);
+    WT_CHECK_EQ(weft_queue_put(&g_shut_q, it, WEFT_FOREVER), -EPIPE);
+    return NULL;
+}
+
+static void queue_shutdown_before_cancel(void **state) {
+    (void)state;
+    assert_int_equal(weft_queue_init(&g_shut_q, WEFT_FIFO, 0, NULL), 0);
+    assert_int_equal(weft_queue_shutdown(&g_shut_q, 0), 0);
+    wt_in_runtime(WT_RUN, 1, cancelled_get, NULL);
+    assert_int_equal(weft_queue_destroy(&g_shut_q), 0);
+}
+
+/* Deadlines below WEFT_FOREVER are in the past: tries, never waits without
+ * limit, from a fiber and from a thread. */
+static void *negative_deadlines(void *arg) {
+    (void)arg;
+    weft_sem_t s;
+    WT_CHECK_EQ(weft_sem_init(&s, 0, 0), 0);
+    WT_CHECK_EQ(weft_sem_acquire(&s, -2), -ETIMEDOUT);
+    WT_CHECK_EQ(weft_sem_acquire(&s, INT64_MIN), -ETIMEDOUT);
+    WT_CHECK_EQ(weft_sleep_until(-2), 0);
+    int sv[2];
+    WT_CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    char c;
+    WT_CHECK_EQ(weft_read(sv[0], &c, 1, INT64_MIN), -ETIMEDOUT);
+    WT_CHECK_EQ(weft_close(sv[0]), 0);
+    WT_CHECK_EQ(weft_close(sv[1]), 0);
+    WT_CHECK_EQ(weft_sem_release(&s, 1), 0); /* still usable */
+    WT_CHECK_EQ(weft_sem_acquire(&s, -5), 0);
+    WT_CHECK_EQ(weft_sem_destroy(&s), 0);
+    return NULL;
+}
+
+static void deadlines_below_forever(void **state) {
+    (void)state;
+    negative_deadlines(NULL);
+    wt_assert_clean();
+    wt_in_runtime(WT_RUN, 1, negative_deadlines, NULL);
 }
 
 /* =========================================================================
@@ -885,15 +937,26 @@ static void net_args(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        WT_TEST(runtime_options),      WT_TEST(runtime_destroy_run_from_thread),
-        WT_TEST(spawn_errors),         WT_TEST(shield_misuse),
-        WT_TEST(fls_errors),           WT_TEST(mutex_misuse),
-        WT_TEST(rmutex_misuse),        WT_TEST(rwlock_misuse),
-        WT_TEST(sem_misuse),           WT_TEST(cond_misuse),
-        WT_TEST(event_misuse),         WT_TEST(queue_misuse),
-        WT_TEST(helpers_null),         WT_TEST(limiter_overflow),
-        WT_TEST(cancelled_precedence), WT_TEST(io_bad_args),
-        WT_TEST(offload_einval),       WT_TEST(net_args),
+        WT_TEST(runtime_options),
+        WT_TEST(runtime_destroy_run_from_thread),
+        WT_TEST(spawn_errors),
+        WT_TEST(shield_misuse),
+        WT_TEST(fls_errors),
+        WT_TEST(mutex_misuse),
+        WT_TEST(rmutex_misuse),
+        WT_TEST(rwlock_misuse),
+        WT_TEST(sem_misuse),
+        WT_TEST(cond_misuse),
+        WT_TEST(event_misuse),
+        WT_TEST(queue_misuse),
+        WT_TEST(queue_shutdown_before_cancel),
+        WT_TEST(deadlines_below_forever),
+        WT_TEST(helpers_null),
+        WT_TEST(limiter_overflow),
+        WT_TEST(cancelled_precedence),
+        WT_TEST(io_bad_args),
+        WT_TEST(offload_einval),
+        WT_TEST(net_args),
     };
     return WT_RUN_TESTS(tests);
 }

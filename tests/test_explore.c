@@ -364,5 +364,5 @@ int main(void) {
         WT_TEST(explore_queue),      WT_TEST(explore_cond),  WT_TEST(explore_barrier),
         WT_TEST(explore_rwlock),
     };
-    WT_RUN_TESTS(tests);
+    return WT_RUN_TESTS(tests);
 }

@@ -323,5 +323,5 @@ int main(void) {
         WT_TEST(faults_queue),   WT_TEST(faults_limiter),
         WT_TEST(faults_io),      WT_TEST(faults_server),
     };
-    WT_RUN_TESTS(tests);
+    return WT_RUN_TESTS(tests);
 }

@@ -125,5 +125,5 @@ int main(void) {
         WT_TEST(echo_other_runtime),
         WT_TEST(echo_threads),
     };
-    WT_RUN_TESTS(tests);
+    return WT_RUN_TESTS(tests);
 }

@@ -185,5 +185,5 @@ int main(void) {
         WT_TEST(no_false_reports),
         WT_TEST(option_checked),
     };
-    WT_RUN_TESTS(tests);
+    return WT_RUN_TESTS(tests);
 }

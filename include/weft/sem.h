@@ -38,7 +38,9 @@ WEFT_API int weft_sem_acquire(weft_sem_t *s, int64_t deadline);
 
 /* Adds `count` permits: up to `count` waiters get one each, oldest first, and the
  * rest are banked. release(0) does nothing. Never blocks; callable from anywhere.
- * 0; -EOVERFLOW if the banked value would exceed max_value (nothing released);
+ * 0; -EOVERFLOW if the banked value would exceed max_value: nothing is banked
+ * (and nothing released at all, unless waiters gave up at that very moment:
+ * the permits this call had already handed to other waiters stay theirs);
  * -EINVAL. */
 WEFT_API int weft_sem_release(weft_sem_t *s, unsigned count);
 

@@ -23,7 +23,8 @@
  *                    while queued == 0), else under the lock the grant loop (the
  *                    inline form of sync/waitq.c:weft__waitq_grant: unlink the
  *                    head, weft__parker_settle, count winners and unlinked nodes),
- *                    one atomic add (count-granted permits, -unlinked queued),
+ *                    a CAS loop banking count-granted permits if they still fit
+ *                    max_value (else none: -EOVERFLOW) and -unlinked queued,
  *                    unlock, sync/waitq.c:weft__waitq_wake_all.
  *   Canceller        runtime/fiber.c:weft_cancel on acquirer 0 (a fiber outside a
  *                    shield: its waits are cancellable).
@@ -339,12 +340,19 @@ inline release(count) {
                }
             :: else -> break
             od;
-            /* one atomic add: count - granted permits, -unlinked queued */
+            /* the bank: a CAS loop re-checking the bound, as one step (a
+             * retry follows another party's change): count - granted permits
+             * if they fit (else none: -EOVERFLOW), -unlinked queued */
             atomic {
-                permits = permits + count - granted;
+                if
+                :: permits + count - granted <= MAXV ->
+                    permits = permits + count - granted;
+                    released = released + count
+                :: else ->
+                    released = released + granted
+                fi;
                 assert(queued >= unlinked);
                 queued = queued - granted;
-                released = released + count;
                 granted = 0; unlinked = 0
             }
             lock_release();
