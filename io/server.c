@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "weft/event.h"
 #include "weft/fiber.h"
@@ -149,6 +150,12 @@ int weft_server_start(weft_server_t **out, int listen_fd,
         opts->idle_timeout < 0 || listen_fd < 0)
         return -EINVAL;
     if (!weft_self()) return -EPERM;
+    /* A socket that does not listen would accept nothing, silently. */
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(listen_fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0)
+        return errno == ENOTSOCK ? -EINVAL : -errno;
+    if (!listening) return -EINVAL;
     weft_server_t *s = weft__calloc(1, sizeof *s);
     if (!s) return -ENOMEM;
     s->lfd = listen_fd;
@@ -169,6 +176,16 @@ int weft_server_start(weft_server_t **out, int listen_fd,
 
 int weft_server_shutdown(weft_server_t *s, int64_t deadline) {
     if (!s) return -EINVAL;
+    /* From one of its own handlers it would wait for itself for ever. */
+    weft_fiber_t *self = weft_self();
+    if (self) {
+        int own = self == s->acceptor;
+        weft_mutex_lock(&s->lock, WEFT_FOREVER);
+        for (conn_node_t *n = s->conns; n && !own; n = n->next)
+            own = n->fiber == self;
+        weft_mutex_unlock(&s->lock);
+        if (own) return -EDEADLK;
+    }
     weft_shield_begin(); /* a cancelled caller still shuts down completely */
     weft_cancel(s->acceptor);
     weft_join(s->acceptor, NULL, WEFT_FOREVER);

@@ -84,6 +84,8 @@ static void reacquire(weft_cond_t *c, unsigned count) {
 static int wait_common(weft_cond_t *c, int (*pred)(void *), void *arg, int64_t deadline) {
     if (!c) return -EINVAL;
     if (!holds_lock(c)) return -EPERM;
+    if (c->notifying)
+        return -EBUSY; /* from a predicate: it would drop the lock mid-notify */
     if (pred) {
         int v = pred(arg);
         if (v) {

@@ -460,7 +460,7 @@ static void sem_misuse(void **state) {
 
 static weft_mutex_t c_m;
 static weft_cond_t c_c;
-static _Atomic int c_armed, c_calls, c_inner_rc;
+static _Atomic int c_armed, c_calls, c_inner_rc, c_inner_wait_rc;
 
 static void *cond_wait_fn(void *arg) {
     (void)arg;
@@ -481,8 +481,11 @@ static void *cond_notify_fn(void *arg) {
 static int notifying_pred(void *arg) {
     (void)arg;
     if (!atomic_load(&c_armed)) return 0;
-    if (atomic_fetch_add(&c_calls, 1) == 0)
+    if (atomic_fetch_add(&c_calls, 1) == 0) {
         atomic_store(&c_inner_rc, weft_cond_notify(&c_c, 1));
+        /* and a wait, which would release the lock in the middle of the notify */
+        atomic_store(&c_inner_wait_rc, weft_cond_wait(&c_c, WEFT_FOREVER));
+    }
     return 1;
 }
 
@@ -555,6 +558,7 @@ static void cond_misuse(void **state) {
     atomic_store(&c_armed, 1);
     assert_int_equal(weft_cond_notify(&c_c, 1), 1);
     assert_int_equal(atomic_load(&c_inner_rc), -EBUSY);
+    assert_int_equal(atomic_load(&c_inner_wait_rc), -EBUSY);
     assert_int_equal(weft_mutex_unlock(&c_m), 0);
     assert_int_equal(pthread_join(t, &r), 0);
     assert_int_equal(WT_INT(r), 1);
@@ -632,6 +636,47 @@ static void queue_misuse(void **state) {
     /* A maxsize whose array size would wrap: -ENOMEM, nothing allocated. */
     assert_int_equal(weft_queue_init(&q, WEFT_FIFO, SIZE_MAX / sizeof(void *) + 2, NULL),
                      -ENOMEM);
+}
+
+/* The serve loop: a socket that does not listen, and shutdown from a handler. */
+static weft_server_t *g_srv;
+static _Atomic int g_shutdown_from_handler = 1;
+
+static void self_shutdown_handler(weft_conn_t *c) {
+    atomic_store(&g_shutdown_from_handler, weft_server_shutdown(g_srv, WEFT_FOREVER));
+    (void)weft_conn_write_all(c, "k", 1);
+}
+
+static void *server_misuse_main(void *arg) {
+    (void)arg;
+    weft_server_opts_t o = {.handler = self_shutdown_handler};
+    int sv[2];
+    WT_CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    WT_CHECK_EQ(weft_server_start(&g_srv, sv[0], &o), -EINVAL); /* not listening */
+    int p[2];
+    WT_CHECK_EQ(pipe(p), 0);
+    WT_CHECK_EQ(weft_server_start(&g_srv, p[0], &o), -EINVAL); /* not a socket */
+    close(p[0]);
+    close(p[1]);
+    weft_close(sv[0]);
+    weft_close(sv[1]);
+    int lfd = weft_listen_tcp("127.0.0.1", 0, 0);
+    WT_CHECK(lfd >= 0);
+    WT_CHECK_EQ(weft_server_start(&g_srv, lfd, &o), 0);
+    int fd = weft_dial_tcp("127.0.0.1", weft_local_port(lfd), WEFT_FOREVER);
+    WT_CHECK(fd >= 0);
+    char b;
+    WT_CHECK_EQ(weft_read(fd, &b, 1, WEFT_FOREVER), 1); /* served: still running */
+    WT_CHECK_EQ(atomic_load(&g_shutdown_from_handler), -EDEADLK);
+    weft_close(fd);
+    WT_CHECK_EQ(weft_server_shutdown(g_srv, WEFT_FOREVER), 0);
+    weft_close(lfd);
+    return NULL;
+}
+
+static void server_misuse(void **state) {
+    (void)state;
+    wt_in_runtime(WT_RUN, 2, server_misuse_main, NULL);
 }
 
 /* A cancelled fiber on a shut-down, drained queue: -EPIPE before -ECANCELED. */
@@ -950,6 +995,7 @@ int main(void) {
         WT_TEST(event_misuse),
         WT_TEST(queue_misuse),
         WT_TEST(queue_shutdown_before_cancel),
+        WT_TEST(server_misuse),
         WT_TEST(deadlines_below_forever),
         WT_TEST(helpers_null),
         WT_TEST(limiter_overflow),

@@ -41,8 +41,9 @@ WEFT_API int weft_cond_destroy(weft_cond_t *c);
  * holding the lock again in every case. Fiber or thread. 0 (notified);
  * -ETIMEDOUT (a try returns at once without releasing the lock); -ECANCELED
  * (calling fiber cancelled); -EPERM (the caller does not hold the lock);
- * -EINVAL. A notified waiter re-acquires the lock ignoring its deadline and
- * cancellation: it was granted and returns 0. */
+ * -EBUSY (called from inside a predicate during a notify); -EINVAL. A notified waiter
+ * re-acquires the lock ignoring its deadline and cancellation: it was granted and returns
+ * 0. */
 WEFT_API int weft_cond_wait(weft_cond_t *c, int64_t deadline);
 
 /* Waits until pred(arg) is non-zero and returns that value, holding the lock.

@@ -46,14 +46,16 @@ typedef struct weft_server_opts {
 
 /* Starts serving listen_fd from the caller's runtime (the caller must be a
  * fiber: -EPERM otherwise). 0; -EINVAL (NULL, no handler, max_conns < 0,
- * idle_timeout < 0); -ENOMEM. */
+ * idle_timeout < 0, listen_fd negative, not a socket or not listening);
+ * -ENOMEM. */
 WEFT_API int weft_server_start(weft_server_t **s, int listen_fd,
                                const weft_server_opts_t *opts);
 
 /* Stops accepting, waits for the connections in flight until `deadline`, then
  * cancels the rest and waits for them to finish; frees the server. Callable
  * once, from any fiber or thread. Returns how many handlers had to be
- * cancelled (>= 0), or -EINVAL. */
+ * cancelled (>= 0), -EINVAL (NULL), or -EDEADLK when called from one of the
+ * server's own handlers (it would wait for itself; the server keeps running). */
 WEFT_API int weft_server_shutdown(weft_server_t *s, int64_t deadline);
 
 /* Connections being handled now. */
