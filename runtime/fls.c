@@ -27,8 +27,11 @@ int weft_fls_key_create(weft_fls_key_t *key, void (*destructor)(void *)) {
     for (uint32_t i = 0; i < WEFT_FLS_KEYS; i++) {
         uint32_t g = atomic_load(&g_gen[i]);
         if (g & 1) continue;
-        atomic_store(&g_dtor[i], destructor);
+        /* The destructor is stored once the slot is ours: storing it before
+         * the claim let a creator that lost the race overwrite the winner's.
+         * Nobody reads it before this call returns the key. */
         if (atomic_compare_exchange_strong(&g_gen[i], &g, g + 1)) {
+            atomic_store(&g_dtor[i], destructor);
             key->index = i;
             key->generation = g + 1;
             return 0;
