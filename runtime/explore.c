@@ -6,9 +6,13 @@
 #include "runtime/fiber_impl.h"
 #include "runtime/worker.h"
 
+int weft__explore_any;
+
 uint64_t weft__explore_seed(void) {
     const char *s = getenv("WEFT_EXPLORE_SEED");
-    return s ? strtoull(s, NULL, 0) : 0;
+    uint64_t seed = s ? strtoull(s, NULL, 0) : 0;
+    if (seed) __atomic_store_n(&weft__explore_any, 1, __ATOMIC_RELAXED);
+    return seed;
 }
 
 uint64_t weft__explore_next(weft__worker_t *w) {
@@ -19,7 +23,7 @@ uint64_t weft__explore_next(weft__worker_t *w) {
     return z ^ (z >> 31);
 }
 
-void weft__explore_point(void) {
+void weft__explore_point_slow(void) {
     weft__worker_t *w = weft__worker_self();
     if (!w || !w->rt->explore || !w->current || w->explore_off) return;
     if (weft__explore_next(w) % 4 == 0) (void)weft_yield();

@@ -7,7 +7,7 @@
  * and its slow path, between a grant and its wake-up). On one worker, with no
  * timers or plain threads involved, a seed fixes the whole interleaving, so an
  * order-dependent failure replays from its seed. Off (the default), a point
- * costs one load of a runtime field.
+ * costs one load of a process-wide flag.
  * A point must be placed where the calling fiber holds no internal spinlock:
  * a fiber that yielded holding one would be waited for by a spinning worker. */
 #ifndef WEFT_RUNTIME_EXPLORE_H
@@ -23,7 +23,17 @@ uint64_t weft__explore_seed(void);
 /* A pseudo-random number from worker w's exploration stream. */
 uint64_t weft__explore_next(struct weft__worker *w);
 
+/* Nonzero once any runtime of the process was created with exploration on; it
+ * is never cleared (exploration is a test-only mode, runtimes of a test process
+ * come and go). Off, a point costs one load and a branch, no call. */
+extern int weft__explore_any;
+
 /* Yields the calling fiber now and then, when its runtime explores. */
-void weft__explore_point(void);
+void weft__explore_point_slow(void);
+
+static inline void weft__explore_point(void) {
+    if (__builtin_expect(__atomic_load_n(&weft__explore_any, __ATOMIC_RELAXED), 0))
+        weft__explore_point_slow();
+}
 
 #endif

@@ -67,8 +67,7 @@ static int spawn_common(weft_runtime_t *rt, weft__worker_t *w, weft_fiber_t **ou
     f->timer_token = 0;
     f->fls = NULL;
     f->pool_next = NULL;
-    atomic_store_explicit(&f->wait_what, NULL, memory_order_relaxed);
-    atomic_store_explicit(&f->wait_obj, NULL, memory_order_relaxed);
+    weft__parker_note(&f->parker, NULL, NULL);
     if (rt->watchdog) weft__watchdog_fiber_add(f);
     weft__san_fiber_create(&f->san, f->stack_lo, f->stack_size);
     f->ctx = make_fcontext((char *)f, f->stack_size, weft__fiber_entry);
@@ -139,7 +138,7 @@ int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
         f->join_busy = 1;
         f->joiner = p;
         f->joiner_token = tok;
-        weft__wait_note("join", f);
+        weft__parker_note(p, "join", f);
         r = weft__park(p, tok, deadline, weft__spin_unlock_cb, &f->join_lock);
         if (r == 0) {
             /* Granted: f is done and its exit no longer touches the join fields;
@@ -257,7 +256,7 @@ int weft_sleep_until(int64_t deadline) {
     int r = weft__cancel_check(deadline);
     if (r) return r;
     uint64_t tok = weft__parker_prepare(&f->parker);
-    weft__wait_note("sleep", NULL);
+    weft__parker_note(&f->parker, "sleep", NULL);
     r = weft__park(&f->parker, tok, deadline, NULL, NULL);
     return r == -ECANCELED ? -ECANCELED : 0;
 }

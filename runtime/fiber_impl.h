@@ -85,8 +85,6 @@ struct weft_fiber {
 
     /* --- for the watchdog's dumps (watchdog.h) --- */
     struct weft_fiber *live_prev, *live_next; /* rt->fibers, under rt->fibers_lock */
-    const char *_Atomic wait_what;            /* what the last park waited on */
-    const void *_Atomic wait_obj;
 
     /* --- fiber-local storage (fls.c): allocated on first set --- */
     struct weft__fls *fls;

@@ -53,7 +53,20 @@ typedef struct weft__parker {
     _Atomic uint64_t word;
     _Atomic uint32_t signal; /* thread parkers: 0 parked awake, 2 asleep, 1 unparked */
     weft_fiber_t *fiber;     /* NULL for a thread parker */
+    /* What the current or last wait is on, for the watchdog's dumps of fibers
+     * (watchdog.h): a static string and an object (a primitive's address, a
+     * descriptor number, a fiber). Read by the watchdog thread, hence atomic. */
+    const char *_Atomic wait_what;
+    const void *_Atomic wait_obj;
 } weft__parker_t;
+
+/* Records what p is about to wait on. Two plain stores on x86; no thread-local
+ * lookup, so it costs nothing worth avoiding on a thread parker either. */
+static inline void weft__parker_note(weft__parker_t *p, const char *what,
+                                     const void *obj) {
+    atomic_store_explicit(&p->wait_obj, obj, memory_order_relaxed);
+    atomic_store_explicit(&p->wait_what, what, memory_order_release);
+}
 
 /* The calling fiber's parker, or the calling thread's. Never NULL. */
 weft__parker_t *weft__parker_self(void);

@@ -9,7 +9,11 @@
  * owner's pop and from thieves, so a slot is consumed exactly once. A thief copies
  * slots BEFORE its CAS on head; if the CAS fails the copies are discarded, which
  * is why the slots are atomics (a slot may be rewritten by the owner meanwhile).
- * Invariant: 0 <= tail - head <= WEFT__RUNQ_SIZE. */
+ * Invariant: 0 <= tail - head <= WEFT__RUNQ_SIZE.
+ * A SOLO queue belongs to the only worker of its runtime: no thief exists (other
+ * threads reach a runtime through its injection queue, never a worker's ring),
+ * so the owner pops and swaps with plain loads and stores instead of
+ * read-modify-writes; that is two atomic instructions less per switch. */
 #ifndef WEFT_RUNTIME_RUNQ_H
 #define WEFT_RUNTIME_RUNQ_H
 
@@ -26,7 +30,8 @@ typedef struct weft__runq {
     _Atomic uint32_t tail;
     char pad1[60];
     weft_fiber_t *_Atomic next; /* run-next slot */
-    char pad2[56];
+    int solo;                   /* no thief can exist (set before any use) */
+    char pad2[52];
     weft_fiber_t *_Atomic slots[WEFT__RUNQ_SIZE];
 } weft__runq_t;
 
@@ -54,6 +59,10 @@ static inline weft_fiber_t *weft__runq_pop(weft__runq_t *q) {
         if (t == h) return NULL;
         weft_fiber_t *f = atomic_load_explicit(&q->slots[h & (WEFT__RUNQ_SIZE - 1)],
                                                memory_order_relaxed);
+        if (q->solo) {
+            atomic_store_explicit(&q->head, h + 1, memory_order_relaxed);
+            return f;
+        }
         if (atomic_compare_exchange_weak_explicit(
                 &q->head, &h, h + 1, memory_order_acq_rel, memory_order_relaxed))
             return f;
@@ -68,12 +77,22 @@ static inline weft_fiber_t *weft__runq_next_swap(weft__runq_t *q, weft_fiber_t *
         atomic_store_explicit(&q->next, f, memory_order_release);
         return NULL;
     }
+    if (q->solo) {
+        weft_fiber_t *old = atomic_load_explicit(&q->next, memory_order_relaxed);
+        atomic_store_explicit(&q->next, f, memory_order_relaxed);
+        return old;
+    }
     return atomic_exchange_explicit(&q->next, f, memory_order_acq_rel);
 }
 
 /* Owner: takes the run-next fiber, or NULL. */
 static inline weft_fiber_t *weft__runq_next_take(weft__runq_t *q) {
-    if (!atomic_load_explicit(&q->next, memory_order_relaxed)) return NULL;
+    weft_fiber_t *f = atomic_load_explicit(&q->next, memory_order_relaxed);
+    if (!f) return NULL;
+    if (q->solo) {
+        atomic_store_explicit(&q->next, NULL, memory_order_relaxed);
+        return f;
+    }
     return atomic_exchange_explicit(&q->next, NULL, memory_order_acq_rel);
 }
 

@@ -120,6 +120,7 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
         w->steal_order = order;
         weft__topology_steal_order(n, i, order);
         weft__runq_init(&w->runq);
+        w->runq.solo = n == 1;
         weft__deque_init(&w->spawns);
         weft__timers_init(&w->timers);
         rt->workers[i] = w;

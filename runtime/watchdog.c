@@ -17,14 +17,6 @@
 #include "runtime/futex.h"
 #include "runtime/worker.h"
 
-void weft__wait_note(const char *what, const void *obj) {
-    weft__worker_t *w = weft__worker_self();
-    weft_fiber_t *f = w ? w->current : NULL;
-    if (!f) return;
-    atomic_store_explicit(&f->wait_obj, obj, memory_order_relaxed);
-    atomic_store_explicit(&f->wait_what, what, memory_order_release);
-}
-
 void weft__watchdog_fiber_add(weft_fiber_t *f) {
     weft_runtime_t *rt = f->rt;
     weft__spin_lock(&rt->fibers_lock);
@@ -99,8 +91,9 @@ static void dump_fibers(weft_runtime_t *rt, text_t *t) {
     for (weft_fiber_t *f = rt->fibers; f; f = f->live_next) {
         int st = atomic_load_explicit(&f->state, memory_order_relaxed);
         put(t, "  fiber %llu: %s", (unsigned long long)f->id, state_name(st));
-        const char *what = atomic_load_explicit(&f->wait_what, memory_order_acquire);
-        const void *obj = atomic_load_explicit(&f->wait_obj, memory_order_relaxed);
+        const char *what =
+            atomic_load_explicit(&f->parker.wait_what, memory_order_acquire);
+        const void *obj = atomic_load_explicit(&f->parker.wait_obj, memory_order_relaxed);
         if (st == WEFT__FIBER_PARKED && what) {
             if (!strcmp(what, "join"))
                 put(t, ", joining fiber %llu",

@@ -11,17 +11,12 @@
  *     each fiber and what it waits on. A plain thread or another runtime could
  *     still wake one, which the runtime cannot see: the report says so.
  * Each condition is reported once per occurrence (again only after progress).
- * Parked fibers name what they wait on through weft__wait_note. */
+ * Parked fibers name what they wait on through weft__parker_note (park.h). */
 #ifndef WEFT_RUNTIME_WATCHDOG_H
 #define WEFT_RUNTIME_WATCHDOG_H
 
 #include "weft/fiber.h"
 #include "weft/runtime.h"
-
-/* Records what the calling fiber is about to wait on (a static string and an
- * object: a primitive's address, a descriptor number, a fiber), for dumps.
- * Costs two stores; does nothing on a plain thread. */
-void weft__wait_note(const char *what, const void *obj);
 
 /* Starts the watchdog thread of rt if its option is on: 0 or -EAGAIN. */
 int weft__watchdog_start(weft_runtime_t *rt);

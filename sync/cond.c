@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <limits.h>
 
-#include "runtime/watchdog.h"
 #include "sync/ownlock.h"
 
 struct cond_waiter {
@@ -110,7 +109,7 @@ static int wait_common(weft_cond_t *c, int (*pred)(void *), void *arg, int64_t d
         weft__waitq_push(q, &cw.w);
         weft__spin_unlock(clock);
         release_lock(c);
-        weft__wait_note("condition", c);
+        weft__parker_note(cw.w.parker, "condition", c);
         r = weft__park(cw.w.parker, cw.w.token, deadline, NULL, NULL);
         if (r == 0 && !pred) return 0; /* notified: we own the lock again */
         if (r == 0) {

@@ -32,7 +32,8 @@ int weft__own_lock(uintptr_t *owner, struct weft__wl *wl, uintptr_t me, int64_t 
             break;
         }
     }
-    weft__waiter_t w = {.parker = weft__parker_self(), .data = data_in};
+    /* `me` is the caller's parker (its identity): no second thread-local lookup. */
+    weft__waiter_t w = {.parker = (weft__parker_t *)me, .data = data_in};
     if (shielded) weft_shield_begin();
     int r =
         weft__waitq_wait(lock, q, &w, shielded ? WEFT_FOREVER : deadline, "lock", owner);

@@ -21,10 +21,10 @@ static inline uintptr_t weft__own_load(const uintptr_t *owner) {
     return __atomic_load_n(owner, __ATOMIC_ACQUIRE);
 }
 
-/* Locks for the caller `me`. Returns 0 (taken free), 1 (handed over by a
- * releaser, who then also handed over the node's `data_in`, e.g. by writing the
- * rmutex count), -ETIMEDOUT or -ECANCELED. With `shielded`, waits ignoring the
- * deadline and cancellation (the condition's re-acquire). The caller has done its
+/* Locks for the caller `me` (its parker, as weft__self_id gives). Returns 0 (taken free),
+ * 1 (handed over by a releaser, who then also handed over the node's `data_in`, e.g. by
+ * writing the rmutex count), -ETIMEDOUT or -ECANCELED. With `shielded`, waits ignoring
+ * the deadline and cancellation (the condition's re-acquire). The caller has done its
  * misuse and cancellation checks. */
 int weft__own_lock(uintptr_t *owner, struct weft__wl *wl, uintptr_t me, int64_t deadline,
                    uintptr_t data_in, int shielded);

@@ -6,7 +6,9 @@
  * only under the waitlist lock (a waiter queues itself; whoever unlinks a node,
  * the granter or the waiter that gave up, decrements it).
  * Invariant (under the lock): permits > 0 implies queued == 0, because a release
- * with waiters hands its permits to them before banking the rest. */
+ * with waiters hands its permits to them before banking the rest.
+ * While queued > 0 only lock holders write the state (both fast paths need
+ * queued == 0), so under the lock such a state is updated with a plain store. */
 #include "weft/sem.h"
 #include "runtime/explore.h"
 
@@ -50,10 +52,11 @@ static int try_take(weft_sem_t *s) {
 
 int weft_sem_acquire(weft_sem_t *s, int64_t deadline) {
     if (!s) return -EINVAL;
-    int r = weft__cancel_check(deadline);
-    if (r) return r;
+    weft__caller_t c;
+    weft__caller(&c);
+    if (c.cancelled && !weft__deadline_passed(deadline)) return -ECANCELED;
     if (try_take(s)) {
-        weft__checkpoint(deadline);
+        if (c.checkpoints) weft__checkpoint(deadline);
         return 0;
     }
     if (weft__deadline_passed(deadline)) return -ETIMEDOUT;
@@ -67,15 +70,18 @@ int weft_sem_acquire(weft_sem_t *s, int64_t deadline) {
         if (PERMITS(st) > 0 && QUEUED(st) == 0) {
             if (cas_state(s, &st, st - ONE_PERMIT)) {
                 weft__spin_unlock(lock);
-                weft__checkpoint(deadline);
+                if (c.checkpoints) weft__checkpoint(deadline);
                 return 0;
             }
+        } else if (QUEUED(st) > 0) {
+            __atomic_store_n(&s->state, st + 1, __ATOMIC_RELAXED); /* see the top */
+            break;
         } else if (cas_state(s, &st, st + 1)) {
             break;
         }
     }
-    weft__waiter_t w = {.parker = weft__parker_self()};
-    r = weft__waitq_wait(lock, q, &w, deadline, "semaphore", s);
+    weft__waiter_t w = {.parker = c.parker};
+    int r = weft__waitq_wait(lock, q, &w, deadline, "semaphore", s);
     if (r == 0) return 0; /* a release handed us its permit */
     if (w.queued) {
         weft__waitq_remove(q, &w);
@@ -126,13 +132,22 @@ int weft_sem_release(weft_sem_t *s, unsigned count) {
     int r = 0;
     for (st = load_state(s);;) {
         uint64_t bank = PERMITS(st) + rest <= max ? rest : 0;
-        if (cas_state(s, &st, st + bank * ONE_PERMIT - unlinked)) {
-            if (bank != rest) r = -EOVERFLOW;
+        if (bank != rest) r = -EOVERFLOW;
+        if (QUEUED(st) > 0) {
+            /* Nobody changes a state with waiters queued but under this lock
+             * (both fast paths need queued == 0): a plain store will do. */
+            __atomic_store_n(&s->state, st + bank * ONE_PERMIT - unlinked,
+                             __ATOMIC_RELEASE);
             break;
         }
+        if (cas_state(s, &st, st + bank * ONE_PERMIT - unlinked)) break;
+        r = 0;
     }
     weft__spin_unlock(lock);
-    weft__waitq_wake_all(won);
+    if (won && !won->next)
+        weft__waitq_wake(won); /* one waiter: it runs next, as a lock's does */
+    else
+        weft__waitq_wake_all(won);
     return r;
 }
 

@@ -1,8 +1,6 @@
 /* sync/waitq.c: the FIFO waiter queue (see waitq.h for the protocol). */
 #include "sync/waitq.h"
 
-#include "runtime/watchdog.h"
-
 void weft__waitq_push(weft__waitq_t *q, weft__waiter_t *w) {
     w->next = NULL;
     w->prev = q->tail;
@@ -29,7 +27,7 @@ void weft__waitq_remove(weft__waitq_t *q, weft__waiter_t *w) {
 
 int weft__waitq_wait(weft__spin_t *lock, weft__waitq_t *q, weft__waiter_t *w,
                      int64_t deadline, const char *what, const void *obj) {
-    weft__wait_note(what, obj);
+    weft__parker_note(w->parker, what, obj);
     w->token = weft__parker_prepare(w->parker);
     weft__waitq_push(q, w);
     int r = weft__park(w->parker, w->token, deadline, weft__spin_unlock_cb, lock);
