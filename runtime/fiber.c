@@ -12,6 +12,8 @@
 #include "runtime/switch.h"
 #include "runtime/worker.h"
 
+enum { HANDLE_FREE, HANDLE_JOINING, HANDLE_TAKEN }; /* f->join_state */
+
 static _Atomic uint64_t g_next_id = 1;
 #define ID_BLOCK 1024
 
@@ -58,7 +60,7 @@ static int spawn_common(weft_runtime_t *rt, weft__worker_t *w, weft_fiber_t **ou
     atomic_store_explicit(&f->refs, out ? 2u : 1u, memory_order_relaxed);
     f->join_lock = (weft__spin_t)WEFT__SPIN_INIT;
     atomic_store_explicit(&f->done, 0, memory_order_relaxed);
-    f->join_busy = 0;
+    atomic_store_explicit(&f->join_state, HANDLE_FREE, memory_order_relaxed);
     f->joiner = NULL;
     f->joiner_token = 0;
     atomic_store_explicit(&f->timer_owner, NULL, memory_order_relaxed);
@@ -111,18 +113,34 @@ void weft__fiber_complete(weft_fiber_t *f) {
     if (won) weft__parker_unpark(j);
 }
 
+/* Moves the handle from FREE to `to`; 0, or -EBUSY if a join has it or took it. */
+static int handle_claim(weft_fiber_t *f, int to) {
+    int expect = HANDLE_FREE;
+    return atomic_compare_exchange_strong_explicit(
+               &f->join_state, &expect, to, memory_order_acq_rel, memory_order_relaxed)
+               ? 0
+               : -EBUSY;
+}
+
+/* Consumes a claimed handle of a finished fiber. */
+static int handle_consume(weft_fiber_t *f, void **result) {
+    if (result) *result = f->result;
+    weft__fiber_unref(f);
+    return 0;
+}
+
 int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
     if (!f) return -EINVAL;
     weft_fiber_t *self = current_fiber();
     if (f == self) return -EINVAL;
     if (atomic_load_explicit(&f->done, memory_order_acquire)) {
-        /* Finished: nothing to wait for and nobody else may use the handle. */
-        if (result) *result = f->result;
-        weft__fiber_unref(f);
-        return 0;
+        /* Finished: nothing to wait for; the claim makes a racing second join
+         * fail instead of releasing the handle twice. */
+        int r = handle_claim(f, HANDLE_TAKEN);
+        return r ? r : handle_consume(f, result);
     }
     weft__spin_lock(&f->join_lock);
-    if (f->join_busy) {
+    if (handle_claim(f, HANDLE_JOINING) != 0) {
         weft__spin_unlock(&f->join_lock);
         return -EBUSY;
     }
@@ -130,42 +148,38 @@ int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
         int r = weft__cancel_check(deadline);
         if (r == 0 && weft__deadline_passed(deadline)) r = -ETIMEDOUT;
         if (r != 0) {
+            atomic_store_explicit(&f->join_state, HANDLE_FREE, memory_order_release);
             weft__spin_unlock(&f->join_lock);
             return r;
         }
         weft__parker_t *p = weft__parker_self();
         uint64_t tok = weft__parker_prepare(p);
-        f->join_busy = 1;
         f->joiner = p;
         f->joiner_token = tok;
         weft__parker_note(p, "join", f);
         r = weft__park(p, tok, deadline, weft__spin_unlock_cb, &f->join_lock);
         if (r == 0) {
             /* Granted: f is done and its exit no longer touches the join fields;
-             * this join consumes the handle, so they need no reset. */
-            if (result) *result = f->result;
-            weft__fiber_unref(f);
-            return 0;
+             * this join holds the handle (JOINING), so nobody else can take it. */
+            atomic_store_explicit(&f->join_state, HANDLE_TAKEN, memory_order_relaxed);
+            return handle_consume(f, result);
         }
         /* Settled by deadline or cancel: this join received nothing. Unpublish. */
         weft__spin_lock(&f->join_lock);
         f->joiner = NULL;
-        f->join_busy = 0;
+        atomic_store_explicit(&f->join_state, HANDLE_FREE, memory_order_release);
         weft__spin_unlock(&f->join_lock);
         return r;
     }
+    atomic_store_explicit(&f->join_state, HANDLE_TAKEN, memory_order_relaxed);
     weft__spin_unlock(&f->join_lock);
-    if (result) *result = f->result;
-    weft__fiber_unref(f);
-    return 0;
+    return handle_consume(f, result);
 }
 
 int weft_detach(weft_fiber_t *f) {
     if (!f) return -EINVAL;
-    weft__spin_lock(&f->join_lock);
-    int busy = f->join_busy;
-    weft__spin_unlock(&f->join_lock);
-    if (busy) return -EBUSY;
+    int r = handle_claim(f, HANDLE_TAKEN);
+    if (r) return r;
     weft__fiber_unref(f);
     return 0;
 }

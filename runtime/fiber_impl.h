@@ -72,7 +72,10 @@ struct weft_fiber {
     /* --- join: guarded by join_lock --- */
     weft__spin_t join_lock;
     atomic_int done; /* written under join_lock; read without it by join's fast path */
-    int join_busy;
+    /* The handle: FREE, JOINING (one join parked) or TAKEN (consumed by a join
+     * or a detach). Changed by compare-and-swap, so two joins of a finished
+     * fiber cannot both release the handle: one of them gets -EBUSY. */
+    _Atomic int join_state;
     weft__parker_t *joiner;
     uint64_t joiner_token;
 

@@ -1,7 +1,9 @@
 /* tests/test_join.c: join deadlines and join errors: a timed-out join leaves the
  * handle valid; a WEFT_NOWAIT join never blocks or yields; plain threads join
- * with deadlines; -EBUSY for a second concurrent join (and detach); -EINVAL for
- * joining NULL or oneself. */
+ * with deadlines; -EBUSY for a second concurrent join (and detach), also when
+ * two joins of a finished fiber race; -EINVAL for joining NULL or oneself. */
+#include <pthread.h>
+
 #include "harness.h"
 
 static void *sleep_forever(void *arg) {
@@ -166,6 +168,70 @@ static void join_busy_from_thread(void **state) {
     wt_assert_clean();
 }
 
+/* --- two joins of a finished fiber at once: one takes the handle --- */
+
+#define RACE_ROUNDS 2000
+
+struct join_race {
+    pthread_barrier_t go, done;
+    weft_fiber_t *target;
+    int r[2];
+    void *res[2];
+};
+
+static struct join_race race;
+
+static void *race_joiner(void *arg) {
+    int i = (int)(intptr_t)arg;
+    for (int k = 0; k < RACE_ROUNDS; k++) {
+        pthread_barrier_wait(&race.go);
+        race.res[i] = NULL;
+        race.r[i] = weft_join(race.target, &race.res[i], WEFT_FOREVER);
+        pthread_barrier_wait(&race.done);
+    }
+    return NULL;
+}
+
+static void *return_nine(void *arg) {
+    (void)arg;
+    return WT_PTR(9);
+}
+
+/* Before the handle was claimed by compare-and-swap, both joins saw the fiber
+ * finished and both released the handle: its shell went to the pool twice. */
+static void join_race_finished(void **state) {
+    (void)state;
+    weft_runtime_t *rt = wt_create(1);
+    pthread_t th[2];
+    assert_int_equal(pthread_barrier_init(&race.go, NULL, 3), 0);
+    assert_int_equal(pthread_barrier_init(&race.done, NULL, 3), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, race_joiner, (void *)(intptr_t)i),
+                         0);
+    int both_won = 0, bad = 0;
+    for (int k = 0; k < RACE_ROUNDS; k++) {
+        assert_int_equal(weft_spawn_on(rt, &race.target, return_nine, NULL), 0);
+        assert_int_equal(wt_wait_state(race.target, WEFT__FIBER_DONE), 0);
+        pthread_barrier_wait(&race.go);
+        pthread_barrier_wait(&race.done);
+        int won = (race.r[0] == 0) + (race.r[1] == 0);
+        int busy = (race.r[0] == -EBUSY) + (race.r[1] == -EBUSY);
+        if (won == 2) both_won++;
+        if (won != 1 || busy != 1)
+            bad++;
+        else if (race.res[race.r[0] == 0 ? 0 : 1] != WT_PTR(9))
+            bad++;
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    pthread_barrier_destroy(&race.go);
+    pthread_barrier_destroy(&race.done);
+    assert_int_equal(both_won, 0);
+    assert_int_equal(bad, 0);
+    wt_destroy(rt);
+    wt_assert_clean();
+}
+
 /* --- -EINVAL --- */
 
 static void *main_einval(void *arg) {
@@ -189,9 +255,13 @@ static void join_einval(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        WT_TEST(join_timeout_keeps_handle),      WT_TEST(join_nowait_does_not_block),
-        WT_TEST(join_from_thread_with_deadline), WT_TEST(join_busy),
-        WT_TEST(join_busy_from_thread),          WT_TEST(join_einval),
+        WT_TEST(join_timeout_keeps_handle),
+        WT_TEST(join_nowait_does_not_block),
+        WT_TEST(join_from_thread_with_deadline),
+        WT_TEST(join_busy),
+        WT_TEST(join_busy_from_thread),
+        WT_TEST(join_race_finished),
+        WT_TEST(join_einval),
     };
     return WT_RUN_TESTS(tests);
 }

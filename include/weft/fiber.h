@@ -34,8 +34,10 @@ WEFT_API int weft_spawn_on(weft_runtime_t *rt, weft_fiber_t **f, void *(*fn)(voi
 /* Waits until f has finished and stores its result (NULL for a fiber cancelled
  * before it ran). The handle is released on success. Callable from a fiber of any
  * runtime or from a plain thread. Errors: -EINVAL (NULL, or f is the caller),
- * -EBUSY (another join of f is in progress), -ETIMEDOUT, -ECANCELED (the JOINING
- * fiber was cancelled). At most one join at a time per handle. */
+ * -EBUSY (another join of f is in progress, or took the handle first: of two
+ * joins racing on a finished fiber, one gets the result), -ETIMEDOUT,
+ * -ECANCELED (the JOINING fiber was cancelled). At most one join at a time per
+ * handle. */
 WEFT_API int weft_join(weft_fiber_t *f, void **result, int64_t deadline);
 
 /* Releases the handle: the fiber's memory is reclaimed when it finishes. The
