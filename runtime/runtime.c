@@ -117,6 +117,8 @@ static int runtime_alloc(weft_runtime_t **out, const weft_runtime_opts_t *opts) 
         w->id = i;
         w->rng = 0x9e3779b9u * (uint32_t)(i + 1);
         w->explore_rng = rt->explore ^ ((uint64_t)i << 32);
+        w->explore_on = rt->explore != 0;
+        w->tick_left = 61;
         w->steal_order = order;
         weft__topology_steal_order(n, i, order);
         weft__runq_init(&w->runq);

@@ -178,34 +178,35 @@ static weft_fiber_t *pick_explore(weft__worker_t *w) {
     return NULL;
 }
 
+/* Every 61st pick: the timers, the injection queue and the ring get a turn even
+ * when newer local work never runs out. */
+__attribute__((noinline)) static weft_fiber_t *fairness_turn(weft__worker_t *w) {
+    w->tick_left = 61;
+    weft__timers_run(w, weft_now());
+    /* Not here: the fiber switching out may still hold the lock its park
+     * releases after the switch. Once the switch is finished. */
+    if (weft__poller_wanted(&w->rt->poller)) w->poll_due = 1;
+    weft_fiber_t *f = weft__inject_take(w);
+    return f ? f : weft__runq_pop(&w->runq);
+}
+
 weft_fiber_t *weft__pick_local(weft__worker_t *w) {
-    if (__builtin_expect(w->rt->explore != 0, 0)) return pick_explore(w);
-    for (;;) {
-        weft_fiber_t *f = NULL;
-        if (++w->tick % 61 == 0) {
-            /* Fairness: the timers, the injection queue and the ring get a turn
-             * even when newer local work never runs out. */
-            weft__timers_run(w, weft_now());
-            /* Not here: the fiber switching out may still hold the lock its
-             * park releases after the switch. Once the switch is finished. */
-            if (weft__poller_wanted(&w->rt->poller)) w->poll_due = 1;
-            f = weft__inject_take(w);
-            if (!f) f = weft__runq_pop(&w->runq);
+    if (__builtin_expect(w->explore_on, 0)) return pick_explore(w);
+    weft_fiber_t *f = NULL;
+    if (__builtin_expect(--w->tick_left == 0, 0)) f = fairness_turn(w);
+    if (!f) {
+        if (w->next_streak < 3 ||
+            (weft__runq_len(&w->runq) == 0 && !weft__deque_has_work(&w->spawns))) {
+            f = weft__runq_next_take(&w->runq);
+            if (f) w->next_streak++;
         }
         if (!f) {
-            if (w->next_streak < 3 ||
-                (weft__runq_len(&w->runq) == 0 && !weft__deque_has_work(&w->spawns))) {
-                f = weft__runq_next_take(&w->runq);
-                if (f) w->next_streak++;
-            }
-            if (!f) {
-                w->next_streak = 0;
-                f = weft__deque_pop(&w->spawns);
-                if (!f) f = weft__runq_pop(&w->runq);
-            }
+            w->next_streak = 0;
+            f = weft__deque_pop(&w->spawns);
+            if (!f) f = weft__runq_pop(&w->runq);
         }
-        return f;
     }
+    return f;
 }
 
 _Noreturn void weft__switch_exit(weft__worker_t *w, weft_fiber_t *self) {

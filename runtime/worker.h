@@ -46,12 +46,13 @@ typedef struct weft__worker {
         void (*fn)(void *);
         void *arg;
     } after;
-    uint32_t tick;        /* fibers picked; every 61st looks at the injection queue */
+    uint32_t tick_left;   /* picks until the fairness turn (every 61st pick) */
     uint32_t next_streak; /* consecutive picks from the run-next slot */
     int poll_due;         /* poll without blocking once the current switch is done */
     uint32_t rng;
     uint64_t explore_rng;      /* schedule exploration (explore.h) */
     int explore_off;           /* > 0: no exploration yields here (inside a switch) */
+    int explore_on;            /* rt->explore != 0, kept here for the pick's test */
     _Atomic uint64_t switches; /* fibers resumed here (the watchdog's progress mark) */
     uint64_t id_next, id_end;  /* a block of fiber ids taken from the global counter */
     _Atomic uint64_t spawned;  /* written only by this worker (no locked add) */
