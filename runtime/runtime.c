@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "runtime/explore.h"
-#include "runtime/fdtab.h"
 #include "runtime/fault.h"
 #include "runtime/fiber_impl.h"
 #include "runtime/overflow.h"
@@ -51,7 +50,7 @@ static void runtime_free(weft_runtime_t *rt) {
     free_workers(rt, rt->nworkers);
     weft__stack_pool_destroy(&rt->stacks);
     weft__pool_destroy(atomic_load(&rt->pool));
-    weft__fd_runtime_gone(rt);
+    weft__poller_runtime_gone(rt);
     weft__poller_fini(&rt->poller);
     free(rt->workers);
     free(rt->idle);
