@@ -1,5 +1,5 @@
 /* io/io.c: weft/io.h. Each call is one system call retried around readiness
- * waits: from a fiber, weft__fd_wait (runtime/fdtab.h) parks it until the
+ * waits: from a fiber, weft__fd_wait (io/fdtab.h) parks it until the
  * poller reports an edge; from a plain thread, ppoll(2) bounded by the deadline.
  * Invariants: a call never blocks its worker thread (descriptors are
  * non-blocking once registered; ones the poller cannot watch go through the
@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "io/fdtab.h"
 #include "io/io_internal.h"
-#include "runtime/fdtab.h"
 #include "runtime/park.h"
 #include "weft/fiber.h"
 #include "weft/time.h"

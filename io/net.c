@@ -1,6 +1,6 @@
 /* io/net.c: weft/net.h, listening and connected sockets. Every descriptor is
  * created non-blocking and close-on-exec, and its number's stale registration
- * (if any) is forgotten before it is handed out (runtime/fdtab.h). */
+ * (if any) is forgotten before it is handed out (io/fdtab.h). */
 #include "weft/net.h"
 
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "runtime/fdtab.h"
+#include "io/fdtab.h"
 #include "weft/fiber.h"
 #include "weft/io.h"
 #include "weft/offload.h"

@@ -7,7 +7,10 @@
  * moves QUEUED -> RUNNING -> DONE, or to ABANDONED from QUEUED (withdrawn: the
  * pool drops it unrun) or from RUNNING (the pool hands the result to
  * on_abandon). Each transition is one compare-and-swap, so a caller giving up
- * and the pool starting or finishing the job never both win. */
+ * and the pool starting or finishing the job never both win.
+ * The pool is an extension of its runtime (runtime/ext.h), installed by the
+ * first offload call: the watchdog asks it whether jobs are queued or running,
+ * and the runtime destroys it (joining its threads) when it is freed. */
 #include "weft/offload.h"
 #include "runtime/fault.h"
 
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "io/io_internal.h"
+#include "runtime/ext.h"
 #include "runtime/park.h"
 #include "runtime/spin.h"
 #include "runtime/worker.h"
@@ -43,6 +47,7 @@ typedef struct job {
 } job_t;
 
 struct weft__pool {
+    weft__ext_t ext; /* first: the runtime's handle on the pool */
     weft_queue_t jobs;
     weft__spin_t lock; /* guards nthreads and threads[] */
     int max, nthreads;
@@ -89,11 +94,21 @@ static void *pool_thread(void *p) {
     return NULL;
 }
 
+static int pool_busy(weft__ext_t *e);
+static void pool_destroy(weft__ext_t *e);
+static const weft__ext_ops_t pool_ops = {pool_busy, pool_destroy};
+
+/* ext is the pool's first member. */
+static struct weft__pool *pool_from(weft__ext_t *e) {
+    return (struct weft__pool *)e;
+}
+
 static struct weft__pool *pool_of(weft_runtime_t *rt) {
-    struct weft__pool *p = atomic_load_explicit(&rt->pool, memory_order_acquire);
-    if (p) return p;
-    p = weft__calloc(1, sizeof *p);
+    weft__ext_t *e = weft__ext_find(rt, &pool_ops);
+    if (e) return pool_from(e);
+    struct weft__pool *p = weft__calloc(1, sizeof *p);
     if (!p) return NULL;
+    p->ext.ops = &pool_ops;
     p->max = rt->offload_max > 0 ? rt->offload_max : DEFAULT_THREADS;
     p->threads = weft__calloc((size_t)p->max, sizeof *p->threads);
     p->lock = (weft__spin_t)WEFT__SPIN_INIT;
@@ -102,12 +117,12 @@ static struct weft__pool *pool_of(weft_runtime_t *rt) {
         free(p);
         return NULL;
     }
-    struct weft__pool *expect = NULL;
-    if (!atomic_compare_exchange_strong(&rt->pool, &expect, p)) {
+    e = weft__ext_install(rt, &p->ext);
+    if (e != &p->ext) { /* another fiber's pool was installed first */
         weft_queue_destroy(&p->jobs);
         free(p->threads);
         free(p);
-        return expect;
+        return e ? pool_from(e) : NULL;
     }
     return p;
 }
@@ -124,16 +139,18 @@ static int maybe_grow(struct weft__pool *p) {
     return n;
 }
 
-int weft__pool_busy(struct weft__pool *p) {
-    if (!p) return 0;
+/* Non-zero while jobs are queued or running: the watchdog thread asks. */
+static int pool_busy(weft__ext_t *e) {
+    struct weft__pool *p = pool_from(e);
     weft__spin_lock(&p->lock);
     int n = p->nthreads;
     weft__spin_unlock(&p->lock);
     return weft_queue_len(&p->jobs) > 0 || atomic_load(&p->idle) < n;
 }
 
-void weft__pool_destroy(struct weft__pool *p) {
-    if (!p) return;
+/* As the runtime is freed: shuts the pool down and joins its threads. */
+static void pool_destroy(weft__ext_t *e) {
+    struct weft__pool *p = pool_from(e);
     weft_queue_shutdown(&p->jobs, 0);
     for (int i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
@@ -201,8 +218,9 @@ int weft_offload(void *(*fn)(void *), void *arg, void **result, int64_t deadline
 int weft_offload_threads(void) {
     weft_runtime_t *rt = weft_current_runtime();
     if (!rt) return -EPERM;
-    struct weft__pool *p = atomic_load_explicit(&rt->pool, memory_order_acquire);
-    if (!p) return 0;
+    weft__ext_t *e = weft__ext_find(rt, &pool_ops);
+    if (!e) return 0;
+    struct weft__pool *p = pool_from(e);
     weft__spin_lock(&p->lock);
     int n = p->nthreads;
     weft__spin_unlock(&p->lock);

@@ -1,5 +1,5 @@
 /* runtime/poller.c: the runtime's epoll set and the workers' polling (see
- * poller.h for who polls when, and the kick protocol). */
+ * poller.h for who polls when, the kick protocol and the client's contract). */
 #include "runtime/poller.h"
 #include "runtime/fault.h"
 
@@ -11,11 +11,25 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/fdtab.h"
 #include "runtime/worker.h"
 
 #define MAX_EVENTS 128
 #define KICK_DATA  UINT64_MAX /* the eventfd's registration */
+
+/* Stored (release) before the client's first epoll_ctl, loaded (acquire) after
+ * each epoll_wait: an event comes only from a registration made after the
+ * store, so a poll that has events has the client. */
+static const weft__poller_client_t *_Atomic client;
+
+void weft__poller_set_client(const weft__poller_client_t *c) {
+    if (atomic_load_explicit(&client, memory_order_acquire) != c)
+        atomic_store_explicit(&client, c, memory_order_release);
+}
+
+void weft__poller_runtime_gone(weft_runtime_t *rt) {
+    const weft__poller_client_t *c = atomic_load_explicit(&client, memory_order_acquire);
+    if (c) c->runtime_gone(rt);
+}
 
 int weft__poller_init(weft__poller_t *p) {
     p->epfd = weft__fault_fd(EMFILE) ? -1 : epoll_create1(EPOLL_CLOEXEC);
@@ -76,6 +90,7 @@ int weft__poller_poll(weft__worker_t *w, int64_t deadline) {
     struct epoll_event ev[MAX_EVENTS];
     int n = wait_events(p->epfd, ev, deadline);
     if (deadline != 0) atomic_store_explicit(&p->blocked, NULL, memory_order_relaxed);
+    const weft__poller_client_t *c = atomic_load_explicit(&client, memory_order_acquire);
     int handled = 0;
     for (int i = 0; i < n; i++) {
         if (ev[i].data.u64 == KICK_DATA) {
@@ -84,7 +99,8 @@ int weft__poller_poll(weft__worker_t *w, int64_t deadline) {
             }
             continue;
         }
-        weft__fd_event(ev[i].data.u64, ev[i].events);
+        if (!c) continue; /* cannot happen: only the client registers */
+        c->event(ev[i].data.u64, ev[i].events);
         handled++;
     }
     atomic_store_explicit(&p->owner, 0, memory_order_release);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "runtime/explore.h"
-#include "runtime/fdtab.h"
+#include "runtime/ext.h"
 #include "runtime/fault.h"
 #include "runtime/fiber_impl.h"
 #include "runtime/overflow.h"
@@ -50,8 +50,8 @@ static void runtime_free(weft_runtime_t *rt) {
     weft__watchdog_stop(rt);
     free_workers(rt, rt->nworkers);
     weft__stack_pool_destroy(&rt->stacks);
-    weft__pool_destroy(atomic_load(&rt->pool));
-    weft__fd_runtime_gone(rt);
+    weft__ext_destroy_all(rt);
+    weft__poller_runtime_gone(rt);
     weft__poller_fini(&rt->poller);
     free(rt->workers);
     free(rt->idle);

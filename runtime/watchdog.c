@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/ext.h"
 #include "runtime/fault.h"
 #include "runtime/fiber_impl.h"
 #include "runtime/futex.h"
@@ -116,7 +117,7 @@ static int all_asleep(weft_runtime_t *rt) {
     if (live == 0 || atomic_load(&rt->nidle) != rt->nworkers) return 0;
     if (atomic_load(&rt->poller.waiters) != 0 || weft__mpsc_len(&rt->inject) != 0)
         return 0;
-    if (weft__pool_busy(atomic_load(&rt->pool))) return 0;
+    if (weft__ext_busy(rt)) return 0; /* e.g. an offload job may still wake one */
     for (int i = 0; i < rt->nworkers; i++)
         if (weft__timers_next(&rt->workers[i]->timers) != INT64_MAX ||
             weft__runq_has_work(&rt->workers[i]->runq) ||

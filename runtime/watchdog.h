@@ -6,10 +6,11 @@
  *     (a CPU loop without weft_yield, or a blocking system call);
  *   - a runtime whose fibers have all been asleep for the threshold with nothing
  *     inside the runtime that could wake them: every worker idle, no timer
- *     armed, no fiber waiting for I/O, no offload call queued or running, no
- *     fiber injected. Like Go's "all goroutines are asleep", with a dump of
- *     each fiber and what it waits on. A plain thread or another runtime could
- *     still wake one, which the runtime cannot see: the report says so.
+ *     armed, no fiber waiting for I/O, no extension busy (an offload call
+ *     queued or running: runtime/ext.h), no fiber injected. Like Go's "all
+ *     goroutines are asleep", with a dump of each fiber and what it waits on.
+ *     A plain thread or another runtime could still wake one, which the
+ *     runtime cannot see: the report says so.
  * Each condition is reported once per occurrence (again only after progress).
  * Parked fibers name what they wait on through weft__parker_note (park.h). */
 #ifndef WEFT_RUNTIME_WATCHDOG_H

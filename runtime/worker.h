@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "runtime/deque.h"
+#include "runtime/ext.h"
 #include "runtime/fcontext.h"
 #include "runtime/mpsc.h"
 #include "runtime/poller.h"
@@ -83,9 +84,8 @@ struct weft_runtime {
     weft__stack_pool_t stacks;
     weft__mpsc_t inject;
     weft__poller_t poller;
-    struct weft__pool
-        *_Atomic pool; /* offload threads (io/offload.c), made on first use */
-    int offload_max;
+    weft__ext_t *_Atomic ext[WEFT__EXT_MAX]; /* extensions (ext.h), made on first use */
+    int offload_max; /* weft_runtime_opts_t.offload_threads, for the offload pool */
 
     /* live fibers, with WEFT__CLOSING set once the runtime may stop at zero */
     _Atomic uint64_t live;
@@ -114,11 +114,6 @@ struct weft_runtime {
     /* stats */
     _Atomic uint64_t spawned, steals, parks;
 };
-
-/* Shuts the offload pool down and joins its threads (io/offload.c). */
-void weft__pool_destroy(struct weft__pool *p);
-/* Non-zero while offload calls are queued or running (p may be NULL). */
-int weft__pool_busy(struct weft__pool *p);
 
 /* The calling thread's worker (any runtime), or NULL. Never cached across a switch. */
 weft__worker_t *weft__worker_self(void);

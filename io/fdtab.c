@@ -1,8 +1,10 @@
-/* runtime/fdtab.c: the descriptor table and readiness waits (see fdtab.h for
- * the protocol). Lock order: a descriptor's spinlock is a leaf (nothing else is
- * taken under it); epoll_ctl runs under it only when a registration is made or
+/* io/fdtab.c: the descriptor table and readiness waits (see fdtab.h for the
+ * protocol). It is the poller's client (runtime/poller.h): installed before the
+ * first registration, it receives every epoll event and hears of every runtime
+ * freed. Lock order: a descriptor's spinlock is a leaf (nothing else is taken
+ * under it); epoll_ctl runs under it only when a registration is made or
  * dropped, once per descriptor lifetime. */
-#include "runtime/fdtab.h"
+#include "io/fdtab.h"
 #include "runtime/fault.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "runtime/fiber_impl.h"
+#include "runtime/poller.h"
 #include "runtime/worker.h"
 #include "sync/waitq.h"
 
@@ -39,6 +42,10 @@ struct weft__fdesc {
 };
 
 static weft__fdesc_t *_Atomic chunks[NCHUNKS];
+
+static void on_event(uint64_t data, uint32_t events);
+static void on_runtime_gone(weft_runtime_t *rt);
+static const weft__poller_client_t client = {on_event, on_runtime_gone};
 
 static weft__fdesc_t *fdesc(int fd, int create) {
     if (fd < 0 || fd >= CHUNK * NCHUNKS) return NULL;
@@ -69,6 +76,7 @@ static uint64_t event_data(int fd, uint32_t gen) {
 static int do_register(weft__fdesc_t *d, int fd, weft_runtime_t *rt) {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
                              .data.u64 = event_data(fd, d->gen)};
+    weft__poller_set_client(&client); /* before any event can come */
     if (weft__fault_fd(ENOMEM) != 0 ||
         epoll_ctl(rt->poller.epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
         /* EEXIST: a registration of an older generation the table forgot
@@ -192,7 +200,8 @@ void weft__fd_set_drained(weft__fdesc_t *d, int drained) {
         atomic_store_explicit(&d->drained, (uint8_t)drained, memory_order_relaxed);
 }
 
-void weft__fd_event(uint64_t data, uint32_t events) {
+/* An epoll event (data from the registration, EPOLL* bits): grants waiters. */
+static void on_event(uint64_t data, uint32_t events) {
     weft__fdesc_t *d = fdesc((int)(uint32_t)data, 0);
     if (!d) return;
     weft__waiter_t *wake = NULL;
@@ -240,7 +249,9 @@ void weft__fd_drop(int fd, int fresh) {
     weft__waitq_wake_all(wake);
 }
 
-void weft__fd_runtime_gone(weft_runtime_t *rt) {
+/* As a runtime is freed: forgets every registration made with it and wakes
+ * their waiters (who re-register on their own runtime). */
+static void on_runtime_gone(weft_runtime_t *rt) {
     for (int c = 0; c < NCHUNKS; c++) {
         weft__fdesc_t *chunk = atomic_load_explicit(&chunks[c], memory_order_acquire);
         if (!chunk) continue;

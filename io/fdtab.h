@@ -1,5 +1,6 @@
-/* runtime/fdtab.h: per-descriptor readiness for fibers (the poller's side of
- * weft/io.h).
+/* io/fdtab.h: per-descriptor readiness for fibers (the readiness waits of
+ * weft/io.h, fed by the runtime's poller, whose client this table is: see
+ * runtime/poller.h).
  *
  * A process-wide table maps a descriptor number to a weft__fdesc_t, allocated
  * in chunks on first use and kept for the life of the process (as the kernel
@@ -19,8 +20,8 @@
  * safe: each retries its call, and those that find nothing queue again behind
  * an EAGAIN that came after the edge. A ready flag left set by an edge nobody
  * waited for costs the next waiter one extra try. */
-#ifndef WEFT_RUNTIME_FDTAB_H
-#define WEFT_RUNTIME_FDTAB_H
+#ifndef WEFT_IO_FDTAB_H
+#define WEFT_IO_FDTAB_H
 
 #include <stdint.h>
 
@@ -57,16 +58,9 @@ int weft__fd_drained(weft__fdesc_t *d);
 int weft__fd_is_socket(weft__fdesc_t *d);
 void weft__fd_set_drained(weft__fdesc_t *d, int drained);
 
-/* An epoll event (data from the registration, EPOLL* bits): grants waiters. */
-void weft__fd_event(uint64_t data, uint32_t events);
-
 /* Drops fd's registration (if any): waiters wake with -EBADF. For a number
  * just returned by the kernel (accept, socket), `fresh` skips the epoll_ctl
  * call (the kernel dropped the old registration when the number was closed). */
 void weft__fd_drop(int fd, int fresh);
-
-/* Called as a runtime is freed: forgets every registration made with it and
- * wakes their waiters (who re-register on their own runtime). */
-void weft__fd_runtime_gone(weft_runtime_t *rt);
 
 #endif
