@@ -7,7 +7,13 @@
  *   jump_fcontext(...)
  *   weft__san_after_switch(resumed)                ASan finish_switch_fiber
  *
- * A fiber's final switch passes from_dies = 1 so ASan frees its fake stack. */
+ * A fiber's final switch passes from_dies = 1 so ASan frees its fake stack.
+ *
+ * TSan keeps a shadow call stack per TSan fiber (function entries and exits of
+ * instrumented code). It must mirror the frames really live on that fiber's
+ * stack, so no instrumented frame may be open across a TSan switch: the hook
+ * that switches TSan fibers is WEFT__SAN_FRAMELESS, and so is the first frame of
+ * every fiber, weft__fiber_entry (sanitize.c explains why). */
 #ifndef WEFT_RUNTIME_SANITIZE_H
 #define WEFT_RUNTIME_SANITIZE_H
 
@@ -27,6 +33,24 @@
 #if __has_feature(thread_sanitizer)
 #define WEFT_TSAN 1
 #endif
+#endif
+
+/* A function TSan records no frame for: no function entry or exit, and none of
+ * its own memory accesses or atomics checked either, so keep such functions to
+ * calls and plain reads. Only TSan builds need it: ASan's bookkeeping does not
+ * depend on frames. */
+#if defined(WEFT_TSAN) && defined(__clang__)
+#if __has_attribute(disable_sanitizer_instrumentation)
+#define WEFT__SAN_FRAMELESS __attribute__((disable_sanitizer_instrumentation))
+#else
+/* no_sanitize("thread") would still emit the function entry and exit */
+#error                                                                                   \
+    "a TSan build with clang needs clang 14 or later (disable_sanitizer_instrumentation)"
+#endif
+#elif defined(WEFT_TSAN)
+#define WEFT__SAN_FRAMELESS __attribute__((no_sanitize_thread))
+#else
+#define WEFT__SAN_FRAMELESS
 #endif
 
 /* What the sanitizers need to know of a switchable context. */
@@ -49,7 +73,9 @@ void weft__san_thread_ctx(weft__san_ctx_t *c); /* the calling thread's own stack
 void weft__san_fiber_create(weft__san_ctx_t *c, void *lo, size_t size);
 void weft__san_fiber_destroy(weft__san_ctx_t *c);
 #if defined(WEFT_ASAN) || defined(WEFT_TSAN)
-void weft__san_before_switch(weft__san_ctx_t *from, weft__san_ctx_t *to, int from_dies);
+/* `from` is not read when from_dies is 1 (it may be NULL then). */
+WEFT__SAN_FRAMELESS void weft__san_before_switch(weft__san_ctx_t *from,
+                                                 weft__san_ctx_t *to, int from_dies);
 void weft__san_after_switch(weft__san_ctx_t *resumed);
 #else
 /* Without sanitizers a switch pays nothing for these. */

@@ -209,17 +209,12 @@ weft_fiber_t *weft__pick_local(weft__worker_t *w) {
     return f;
 }
 
-_Noreturn void weft__switch_exit(weft__worker_t *w, weft_fiber_t *self) {
-    weft__fiber_check_canary(self);
-    w->after.kind = WEFT__AFTER_EXIT;
-    w->after.fiber = self;
-    weft_fiber_t *next = weft__pick_local(w);
-    weft__jump_to(w, &self->ctx, &self->san, next, 1);
-    fprintf(stderr, "weft: internal error: a finished fiber was resumed\n");
-    abort();
-}
-
-void weft__fiber_entry(weft__transfer_t t) {
+/* A fiber's life up to its final switch, in frames that all return (under
+ * TSan they are instrumented, so their entries and exits must balance; see
+ * sanitize.c): its function unless it was cancelled before it started, its
+ * completion, and step 1 of its final switch. Returns the worker running it;
+ * w->current is the context to resume. */
+__attribute__((noinline)) static weft__worker_t *fiber_life(weft__transfer_t t) {
     weft__worker_t *w = weft__switch_finish(t);
     weft_fiber_t *f = w->current;
     /* A fiber cancelled before it started never runs its function. It is
@@ -233,7 +228,25 @@ void weft__fiber_entry(weft__transfer_t t) {
     }
     weft__fiber_complete(f);
     /* The fiber may have moved while it ran: ask again which worker runs it. */
-    weft__switch_exit(weft__worker_self(), f);
+    w = weft__worker_self();
+    weft__fiber_check_canary(f);
+    w->after.kind = WEFT__AFTER_EXIT;
+    w->after.fiber = f;
+    weft__switch_begin(w, &f->ctx, weft__pick_local(w));
+    return w;
+}
+
+/* The first frame of every fiber. Frameless under TSan: the final jump leaves
+ * from here, and a frame TSan recorded here would never be exited. Besides
+ * calls, it only reads what step 1 left in w (not seen by TSan, which is fine
+ * for reads by the thread that just wrote them). */
+WEFT__SAN_FRAMELESS void weft__fiber_entry(weft__transfer_t t) {
+    weft__worker_t *w = fiber_life(t);
+    weft_fiber_t *next = w->current;
+    weft__san_before_switch(NULL, next ? &next->san : &w->sched_san, 1);
+    jump_fcontext(next ? next->ctx : w->sched_fctx, w);
+    fprintf(stderr, "weft: internal error: a finished fiber was resumed\n");
+    abort();
 }
 
 void weft__run_from_scheduler(weft__worker_t *w, weft_fiber_t *f) {

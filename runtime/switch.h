@@ -14,16 +14,23 @@
 /* Step 3 of the switch protocol (switch.c); returns the worker now running us. */
 weft__worker_t *weft__switch_finish(weft__transfer_t t);
 
-static inline __attribute__((always_inline)) weft__worker_t *
-weft__jump_to(weft__worker_t *w, weft__fctx_t *save, weft__san_ctx_t *from,
-              weft_fiber_t *next, int from_dies) {
+/* Step 1's bookkeeping for a switch to `next` (NULL: the scheduler context)
+ * from the running context, whose context is to be saved at `save`. */
+static inline __attribute__((always_inline)) void
+weft__switch_begin(weft__worker_t *w, weft__fctx_t *save, weft_fiber_t *next) {
     w->save_slot = save;
     /* atomic (a plain mov on x86): the watchdog thread samples it (watchdog.c) */
     __atomic_store_n(&w->current, next, __ATOMIC_RELEASE);
-    weft__san_ctx_t *to_san = next ? &next->san : &w->sched_san;
-    weft__fctx_t to = next ? next->ctx : w->sched_fctx;
     if (next)
         atomic_store_explicit(&next->state, WEFT__FIBER_RUNNING, memory_order_relaxed);
+}
+
+static inline __attribute__((always_inline)) weft__worker_t *
+weft__jump_to(weft__worker_t *w, weft__fctx_t *save, weft__san_ctx_t *from,
+              weft_fiber_t *next, int from_dies) {
+    weft__switch_begin(w, save, next);
+    weft__san_ctx_t *to_san = next ? &next->san : &w->sched_san;
+    weft__fctx_t to = next ? next->ctx : w->sched_fctx;
     weft__san_before_switch(from, to_san, from_dies);
     weft__transfer_t t = jump_fcontext(to, w);
     return weft__switch_finish(t);

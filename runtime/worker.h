@@ -140,9 +140,6 @@ void weft__live_dec(weft_runtime_t *rt);
  */
 void weft__worker_loop(weft__worker_t *w);
 
-/* The fiber's final switch (never returns). */
-_Noreturn void weft__switch_exit(weft__worker_t *w, weft_fiber_t *self);
-
 /* The next fiber from w's own queues, or NULL. Order: every 61st pick the
  * timers, the injection queue and the ring (so they are never starved); else the
  * run-next slot (at most 3 times in a row while other work waits), the spawn
@@ -155,7 +152,7 @@ weft_fiber_t *weft__inject_take(weft__worker_t *w);
 /* From the scheduler context: runs f until some fiber switches back to it. */
 void weft__run_from_scheduler(weft__worker_t *w, weft_fiber_t *f);
 
-/* Entry point of every new fiber's first context. */
+/* Entry point of every new fiber's first context (never returns). */
 void weft__fiber_entry(weft__transfer_t t);
 
 #endif

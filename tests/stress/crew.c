@@ -98,8 +98,7 @@ static void *canceller(void *arg) {
     int victims[ST_MAX_PARTS], nv = 0;
     for (int i = 0; i < c->nparts; i++)
         if (c->parts[i].victim) victims[nv++] = i;
-    while (!atomic_load(&c->stop) && nv > 0 &&
-           (!ST_TSAN || atomic_load(&c->cancels) < ST_TSAN_MAX_CANCELS)) {
+    while (!atomic_load(&c->stop) && nv > 0) {
         /* Pacing only (how often a cancel is attempted), not synchronization. */
         unsigned mean = c->w->cancel_pause_us ? c->w->cancel_pause_us : 200;
         weft_sleep_until(weft_after(WEFT_USEC(st_rand(rng) % (2 * mean + 1))));
@@ -229,8 +228,7 @@ void st_run_workload(const st_workload_t *w, uint64_t budget, uint64_t seed,
         p->budget = budget / (uint64_t)c.nparts + 1;
         pthread_mutex_init(&p->slot_lock, NULL);
     }
-    /* A fresh pair of runtimes per workload: nothing carries over (and, under
-     * TSan, the stacks pooled by the last one go with it: see stress.h). */
+    /* A fresh pair of runtimes per workload: nothing carries over. */
     weft_runtime_opts_t oa = {0}, ob = {0};
     oa.workers = 2;
     ob.workers = 1;

@@ -33,22 +33,6 @@
 #else
 #define ST_SANITIZED 0
 #endif
-#if defined(WEFT_TEST_TSAN) || defined(__SANITIZE_THREAD__)
-#define ST_TSAN 1
-#else
-#define ST_TSAN 0
-#endif
-
-/* Under TSan the canceller stops after this many cancels per workload. Each
- * cancel ends a fiber and its supervisor spawns the next one, and in a TSan
- * build every fiber that finishes on a pooled stack leaves its last frames on
- * the TSan fiber that stack keeps (runtime/sanitize.c reuses it across the
- * fibers it hosts; weft__fiber_entry -> weft__switch_exit -> weft__jump_to
- * never return), so after some 30000 fibers on one stack TSan's shadow stack
- * overflows (a SEGV inside TSan, then "CHECK failed: sanitizer_stackdepot.cpp:83").
- * A library bug, reported with a reproduction; the cap (and a fresh pair of
- * runtimes per workload, crew.c) keeps long TSan runs below it. */
-#define ST_TSAN_MAX_CANCELS 5000
 
 /* The default (short) run: about 20-30 s of a Debug build on two cores; ten
  * times fewer operations under a sanitizer. */
