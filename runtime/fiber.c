@@ -153,6 +153,11 @@ int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
             return r;
         }
         weft__parker_t *p = weft__parker_self();
+        if (weft__parker_busy(p)) { /* nested in our own wait (a signal handler) */
+            atomic_store_explicit(&f->join_state, HANDLE_FREE, memory_order_release);
+            weft__spin_unlock(&f->join_lock);
+            return -EDEADLK;
+        }
         uint64_t tok = weft__parker_prepare(p);
         f->joiner = p;
         f->joiner_token = tok;
@@ -269,6 +274,7 @@ int weft_sleep_until(int64_t deadline) {
     }
     int r = weft__cancel_check(deadline);
     if (r) return r;
+    if (weft__parker_busy(&f->parker)) return -EDEADLK; /* nested (signal handler) */
     uint64_t tok = weft__parker_prepare(&f->parker);
     weft__parker_note(&f->parker, "sleep", NULL);
     r = weft__park(&f->parker, tok, deadline, NULL, NULL);

@@ -82,7 +82,18 @@ typedef struct weft__caller {
 
 void weft__caller(weft__caller_t *c);
 
-/* Starts a new wait: returns its token. Call before publishing the waiter. */
+/* 1 if p has a wait in progress (prepared, not yet settled). A caller that finds
+ * its own parker busy is nested inside its own wait: a signal handler that
+ * interrupted a blocking call of the same thread or fiber and blocks again.
+ * Preparing would overwrite the interrupted wait (lost for ever), so blocking
+ * calls refuse with -EDEADLK instead. A parker never used reads 0 (seq 0). */
+static inline int weft__parker_busy(weft__parker_t *p) {
+    uint64_t w = atomic_load_explicit(&p->word, memory_order_relaxed);
+    return w != 0 && (w & WEFT__PARK_STATE_MASK) == WEFT__PARK_WAITING;
+}
+
+/* Starts a new wait: returns its token. Call before publishing the waiter, after
+ * checking weft__parker_busy. */
 uint64_t weft__parker_prepare(weft__parker_t *p);
 
 /* Blocks until the wait `token` is settled. `after(arg)` (may be NULL) runs once

@@ -82,6 +82,11 @@ int weft_once(weft_once_t *o, void (*fn)(void *), void *arg) {
     weft__waiter_t w = {.parker = weft__parker_self()};
     int r = weft__waitq_wait(lock, q, &w, WEFT_FOREVER, "once", o);
     weft_shield_end();
+    if (r == -EDEADLK) { /* nested in our own wait (a signal handler) */
+        if (w.queued) weft__waitq_remove(q, &w);
+        weft__spin_unlock(lock);
+        return r;
+    }
     if (r != 0) {
         /* Impossible: no deadline, and the wait was prepared inside a shield. */
         fprintf(stderr, "weft: weft_once: shielded wait ended with %d\n", r);

@@ -1,6 +1,8 @@
 /* sync/waitq.c: the FIFO waiter queue (see waitq.h for the protocol). */
 #include "sync/waitq.h"
 
+#include <errno.h>
+
 void weft__waitq_push(weft__waitq_t *q, weft__waiter_t *w) {
     w->next = NULL;
     w->prev = q->tail;
@@ -27,6 +29,14 @@ void weft__waitq_remove(weft__waitq_t *q, weft__waiter_t *w) {
 
 int weft__waitq_wait(weft__spin_t *lock, weft__waitq_t *q, weft__waiter_t *w,
                      int64_t deadline, const char *what, const void *obj) {
+    if (__builtin_expect(weft__parker_busy(w->parker), 0)) {
+        /* Nested in our own wait (a signal handler): give up as a timed-out
+         * waiter would, queued and with the lock held, so the caller's repair
+         * path unlinks the node and restores its state. */
+        w->token = 0;
+        weft__waitq_push(q, w);
+        return -EDEADLK;
+    }
     weft__parker_note(w->parker, what, obj);
     w->token = weft__parker_prepare(w->parker);
     weft__waitq_push(q, w);

@@ -12,7 +12,10 @@
  *               longer miss a grant, the caller sleeps.
  *               0: the node was granted and unlinked by the granter; the lock is
  *                  NOT held.
- *               -ETIMEDOUT / -ECANCELED: the node received nothing; the lock IS
+ *               -ETIMEDOUT / -ECANCELED / -EDEADLK (the caller's parker was
+                  already waiting: a blocking call from a signal handler that
+                  interrupted a wait; weft__parker_busy):
+                  the node received nothing; the lock IS
  *                  held again, so the primitive can repair its state; the node
  *                  is still queued iff node.queued (a granter whose settle lost
  *                  unlinks it, else the caller must: weft__waitq_remove).

@@ -17,11 +17,14 @@
  * yet still reachable, which only the first half of weft_runtime_destroy
  * (weft__runtime_close) gives. */
 #include "harness.h"
+#include "sync/waitq.h"
 
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -980,6 +983,75 @@ static void net_args(void **state) {
     wt_assert_clean();
 }
 
+/* --- a blocking call from a signal handler that interrupted a wait --- */
+
+/* A plain thread has one parker. A handler that interrupts its wait and blocks
+ * again would overwrite the interrupted wait, which then never returned (not at
+ * its deadline, not when released). Such a nested call now gets -EDEADLK at
+ * once, leaves its object as it was, and the interrupted wait goes on. */
+static struct {
+    weft_sem_t outer, inner;
+    weft_mutex_t held;
+    _Atomic int in_handler, handled, outer_done;
+    int sem_r, mutex_r, outer_r;
+} nest;
+
+static void nested_handler(int sig) {
+    (void)sig;
+    atomic_store(&nest.in_handler, 1);
+    nest.sem_r = weft_sem_acquire(&nest.inner, weft_after(WEFT_SEC(5)));
+    nest.mutex_r = weft_mutex_lock(&nest.held, weft_after(WEFT_SEC(5)));
+    atomic_store(&nest.handled, 1);
+}
+
+static void *nested_waiter(void *arg) {
+    (void)arg;
+    nest.outer_r = weft_sem_acquire(&nest.outer, weft_after(WEFT_SEC(30)));
+    atomic_store(&nest.outer_done, 1);
+    return NULL;
+}
+
+static void signal_nested_wait(void **state) {
+    (void)state;
+    memset(&nest, 0, sizeof nest);
+    assert_int_equal(weft_sem_init(&nest.outer, 0, 0), 0);
+    assert_int_equal(weft_sem_init(&nest.inner, 0, 0), 0);
+    assert_int_equal(weft_mutex_init(&nest.held), 0);
+    assert_int_equal(weft_mutex_lock(&nest.held, WEFT_FOREVER), 0); /* main holds it */
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = nested_handler;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, nested_waiter, NULL), 0);
+    /* A node in the waiter queue means the wait is prepared (the count of
+     * weft_sem_waiting goes up before that). */
+    int64_t limit = weft_after(WT_PATIENCE);
+    while (weft__wl_count(&nest.outer.wl) != 1 && weft_now() < limit)
+        sched_yield();
+    assert_int_equal(weft__wl_count(&nest.outer.wl), 1);
+    assert_int_equal(pthread_kill(th, SIGUSR1), 0);
+    assert_int_equal(wt_wait_flag(&nest.handled, 1), 0);
+    assert_int_equal(nest.sem_r, -EDEADLK);
+    assert_int_equal(nest.mutex_r, -EDEADLK);
+    /* Both objects as they were: nothing queued, nothing taken. */
+    assert_int_equal(weft_sem_waiting(&nest.inner), 0);
+    assert_int_equal(weft_sem_value(&nest.inner), 0);
+    assert_int_equal(weft_mutex_unlock(&nest.held), 0);
+    assert_int_equal(weft_mutex_destroy(&nest.held), 0);
+    /* The interrupted wait is intact: a release reaches it. */
+    assert_int_equal(atomic_load(&nest.outer_done), 0);
+    assert_int_equal(weft_sem_release(&nest.outer, 1), 0);
+    assert_int_equal(wt_wait_flag(&nest.outer_done, 1), 0);
+    assert_int_equal(nest.outer_r, 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+    assert_int_equal(weft_sem_destroy(&nest.outer), 0);
+    assert_int_equal(weft_sem_destroy(&nest.inner), 0);
+    wt_assert_clean();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         WT_TEST(runtime_options),
@@ -1003,6 +1075,7 @@ int main(void) {
         WT_TEST(io_bad_args),
         WT_TEST(offload_einval),
         WT_TEST(net_args),
+        WT_TEST(signal_nested_wait),
     };
     return WT_RUN_TESTS(tests);
 }
