@@ -1013,6 +1013,11 @@ static void *nested_waiter(void *arg) {
 
 static void signal_nested_wait(void **state) {
     (void)state;
+    /* TSan defers an asynchronous signal that arrives in an uninstrumented
+     * system call (the thread's futex wait is a raw syscall) until the thread
+     * is back in instrumented code, which here is after the outer wait ends:
+     * the nested case cannot be staged. Debug and ASan builds run it. */
+    if (WT_TSAN) skip();
     memset(&nest, 0, sizeof nest);
     assert_int_equal(weft_sem_init(&nest.outer, 0, 0), 0);
     assert_int_equal(weft_sem_init(&nest.inner, 0, 0), 0);
