@@ -56,11 +56,17 @@ int weft_queue_destroy(weft_queue_t *q) {
     if (!q) return -EINVAL;
     weft__spin_t *lock = weft__wl_lock(&q->wl);
     weft__spin_lock(lock);
-    int busy = !weft__waitq_empty(getters(q)) || !weft__waitq_empty(putters(q));
-    weft__spin_unlock(lock);
-    if (busy) return -EBUSY;
+    if (!weft__waitq_empty(getters(q)) || !weft__waitq_empty(putters(q))) {
+        weft__spin_unlock(lock);
+        return -EBUSY;
+    }
+    /* Left as a shut-down, empty queue with no array: a use after destroy
+     * gets -EPIPE from put and get instead of writing through a freed array. */
     free(q->items);
     q->items = NULL;
+    q->cap = q->head = q->len = 0;
+    q->state = CLOSED;
+    weft__spin_unlock(lock);
     return 0;
 }
 

@@ -636,6 +636,22 @@ static void queue_misuse(void **state) {
     assert_int_equal(weft_queue_get(&q, &it, WEFT_NOWAIT), -EPIPE);
     assert_int_equal(weft_queue_destroy(&q), 0);
 
+    /* Use after destroy (an open queue, items still in it): -EPIPE from put and
+     * get, length 0, a second destroy 0. It used to write through the freed
+     * array (SIGSEGV). */
+    for (int kind = WEFT_FIFO; kind <= WEFT_LIFO; kind++) {
+        assert_int_equal(weft_queue_init(&q, kind, 0, NULL), 0);
+        assert_int_equal(weft_queue_put(&q, WT_PTR(1), WEFT_NOWAIT), 0);
+        assert_int_equal(weft_queue_destroy(&q), 0);
+        assert_int_equal(weft_queue_put(&q, WT_PTR(2), WEFT_NOWAIT), -EPIPE);
+        assert_int_equal(weft_queue_put(&q, WT_PTR(2), WEFT_FOREVER), -EPIPE);
+        assert_int_equal(weft_queue_get(&q, &it, WEFT_NOWAIT), -EPIPE);
+        assert_int_equal(weft_queue_get(&q, &it, WEFT_FOREVER), -EPIPE);
+        assert_int_equal(weft_queue_len(&q), 0);
+        assert_int_equal(weft_queue_shutdown(&q, 1), 0);
+        assert_int_equal(weft_queue_destroy(&q), 0);
+    }
+
     /* A maxsize whose array size would wrap: -ENOMEM, nothing allocated. */
     assert_int_equal(weft_queue_init(&q, WEFT_FIFO, SIZE_MAX / sizeof(void *) + 2, NULL),
                      -ENOMEM);

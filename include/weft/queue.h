@@ -38,8 +38,9 @@ typedef struct weft_queue {
  * -ENOMEM. */
 WEFT_API int weft_queue_init(weft_queue_t *q, int kind, size_t maxsize,
                              int (*cmp)(const void *, const void *));
-/* Frees the queue's array (the items themselves are the caller's). 0; -EBUSY
- * while callers wait; -EINVAL. */
+/* Frees the queue's array (the items themselves are the caller's) and leaves
+ * the queue shut down and empty: a put or get after destroy returns -EPIPE.
+ * 0; -EBUSY while callers wait; -EINVAL. */
 WEFT_API int weft_queue_destroy(weft_queue_t *q);
 
 /* Adds item before the deadline (waits only while a bounded queue is full).
