@@ -153,10 +153,11 @@ int weft_join(weft_fiber_t *f, void **result, int64_t deadline) {
             return r;
         }
         weft__parker_t *p = weft__parker_self();
-        if (weft__parker_busy(p)) { /* nested in our own wait (a signal handler) */
+        int bad = weft__parker_check(p); /* a signal handler */
+        if (bad) {
             atomic_store_explicit(&f->join_state, HANDLE_FREE, memory_order_release);
             weft__spin_unlock(&f->join_lock);
-            return -EDEADLK;
+            return bad;
         }
         uint64_t tok = weft__parker_prepare(p);
         f->joiner = p;
@@ -269,6 +270,7 @@ int weft_sleep_until(int64_t deadline) {
     if (weft__deadline_passed(deadline)) return 0;
     weft_fiber_t *f = current_fiber();
     if (!f) {
+        if (weft__in_scheduler()) return -EPERM; /* a signal handler on a worker */
         thread_sleep_until(deadline);
         return 0;
     }

@@ -126,6 +126,11 @@ int weft__park(weft__parker_t *p, uint64_t token, int64_t deadline, void (*after
     return outcome_of(p);
 }
 
+int weft__in_scheduler(void) {
+    weft__worker_t *w = weft__worker_self();
+    return w && !w->current;
+}
+
 int weft__cancel_check(int64_t deadline) {
     weft__worker_t *w = weft__worker_self();
     weft_fiber_t *f = w ? w->current : NULL;

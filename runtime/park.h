@@ -34,6 +34,7 @@
 #ifndef WEFT_RUNTIME_PARK_H
 #define WEFT_RUNTIME_PARK_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -92,8 +93,22 @@ static inline int weft__parker_busy(weft__parker_t *p) {
     return w != 0 && (w & WEFT__PARK_STATE_MASK) == WEFT__PARK_WAITING;
 }
 
+/* 1 if the calling thread is a worker between fibers (scheduler context: only
+ * a signal handler can run weft calls there). A wait would stall every fiber
+ * of the worker, possibly inside the scheduler's own critical sections. */
+int weft__in_scheduler(void);
+
+/* Whether the caller may start a wait on its parker p now: 0, -EDEADLK (p is
+ * already waiting: weft__parker_busy) or -EPERM (weft__in_scheduler). Costs
+ * one load for a fiber; a thread parker also asks which worker it is on. */
+static inline int weft__parker_check(weft__parker_t *p) {
+    if (__builtin_expect(weft__parker_busy(p), 0)) return -EDEADLK;
+    if (!p->fiber && weft__in_scheduler()) return -EPERM;
+    return 0;
+}
+
 /* Starts a new wait: returns its token. Call before publishing the waiter, after
- * checking weft__parker_busy. */
+ * weft__parker_check. */
 uint64_t weft__parker_prepare(weft__parker_t *p);
 
 /* Blocks until the wait `token` is settled. `after(arg)` (may be NULL) runs once

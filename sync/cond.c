@@ -105,9 +105,10 @@ static int wait_common(weft_cond_t *c, int (*pred)(void *), void *arg, int64_t d
                                  .arg = arg};
         weft__explore_point();
         weft__spin_lock(clock);
-        if (weft__parker_busy(cw.w.parker)) { /* nested in our own wait */
+        int bad = weft__parker_check(cw.w.parker); /* a signal handler */
+        if (bad) {
             weft__spin_unlock(clock);
-            return -EDEADLK; /* the lock is still held, as on every error */
+            return bad; /* the lock is still held, as on every error */
         }
         cw.w.token = weft__parker_prepare(cw.w.parker);
         weft__waitq_push(q, &cw.w);

@@ -82,7 +82,7 @@ int weft_once(weft_once_t *o, void (*fn)(void *), void *arg) {
     weft__waiter_t w = {.parker = weft__parker_self()};
     int r = weft__waitq_wait(lock, q, &w, WEFT_FOREVER, "once", o);
     weft_shield_end();
-    if (r == -EDEADLK) { /* nested in our own wait (a signal handler) */
+    if (r == -EDEADLK || r == -EPERM) { /* from a signal handler */
         if (w.queued) weft__waitq_remove(q, &w);
         weft__spin_unlock(lock);
         return r;

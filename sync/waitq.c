@@ -29,13 +29,15 @@ void weft__waitq_remove(weft__waitq_t *q, weft__waiter_t *w) {
 
 int weft__waitq_wait(weft__spin_t *lock, weft__waitq_t *q, weft__waiter_t *w,
                      int64_t deadline, const char *what, const void *obj) {
-    if (__builtin_expect(weft__parker_busy(w->parker), 0)) {
-        /* Nested in our own wait (a signal handler): give up as a timed-out
-         * waiter would, queued and with the lock held, so the caller's repair
-         * path unlinks the node and restores its state. */
+    int bad = weft__parker_check(w->parker);
+    if (__builtin_expect(bad != 0, 0)) {
+        /* A signal handler nested in our own wait, or on a worker between
+         * fibers: give up as a timed-out waiter would, queued and with the
+         * lock held, so the caller's repair path unlinks the node and restores
+         * its state. */
         w->token = 0;
         weft__waitq_push(q, w);
-        return -EDEADLK;
+        return bad;
     }
     weft__parker_note(w->parker, what, obj);
     w->token = weft__parker_prepare(w->parker);

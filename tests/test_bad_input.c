@@ -17,6 +17,7 @@
  * yet still reachable, which only the first half of weft_runtime_destroy
  * (weft__runtime_close) gives. */
 #include "harness.h"
+#include "runtime/worker.h"
 #include "sync/waitq.h"
 
 #include <limits.h>
@@ -30,6 +31,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 
+#include "runtime/worker.h"
 #include "sync/waitq.h"
 #include "weft.h"
 
@@ -1073,6 +1075,76 @@ static void signal_nested_wait(void **state) {
     wt_assert_clean();
 }
 
+/* --- a blocking call from a signal handler on a worker between fibers --- */
+
+/* There the caller is no fiber, so it would block as a plain thread does, and
+ * stall every fiber of the worker (the worker may even be inside the
+ * scheduler's own critical sections). Refused with -EPERM. */
+static struct {
+    weft_sem_t sem;
+    weft_mutex_t held;
+    _Atomic int handled;
+    int sem_r, mutex_r, sleep_r, self_null;
+} sched_ctx;
+
+static void scheduler_handler(int sig) {
+    (void)sig;
+    sched_ctx.self_null = weft_self() == NULL;
+    sched_ctx.sem_r = weft_sem_acquire(&sched_ctx.sem, weft_after(WEFT_SEC(5)));
+    sched_ctx.mutex_r = weft_mutex_lock(&sched_ctx.held, weft_after(WEFT_SEC(5)));
+    sched_ctx.sleep_r = weft_sleep_until(weft_after(WEFT_SEC(5)));
+    atomic_store(&sched_ctx.handled, 1);
+}
+
+static void *return_seven(void *arg) {
+    (void)arg;
+    return WT_PTR(7);
+}
+
+static void signal_in_scheduler(void **state) {
+    (void)state;
+    /* Same TSan limitation as signal_nested_wait: an idle worker sleeps in a
+     * raw futex or epoll system call, where TSan holds the signal back. */
+    if (WT_TSAN) skip();
+    memset(&sched_ctx, 0, sizeof sched_ctx);
+    assert_int_equal(weft_sem_init(&sched_ctx.sem, 0, 0), 0);
+    assert_int_equal(weft_mutex_init(&sched_ctx.held), 0);
+    assert_int_equal(weft_mutex_lock(&sched_ctx.held, WEFT_FOREVER), 0);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = scheduler_handler;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    weft_runtime_t *rt = wt_create(1);
+    /* Idle: no fiber at all, so once on the idle list the worker is between
+     * fibers (asleep). Before that it may not even be a worker yet, and a
+     * signal then would meet a plain thread, where blocking is allowed. */
+    int64_t limit = weft_after(WT_PATIENCE);
+    while (atomic_load(&rt->nidle) != 1 && weft_now() < limit)
+        sched_yield();
+    assert_int_equal(atomic_load(&rt->nidle), 1);
+    assert_int_equal(pthread_kill(rt->workers[0]->thread, SIGUSR1), 0);
+    assert_int_equal(wt_wait_flag(&sched_ctx.handled, 1), 0);
+    assert_int_equal(sched_ctx.self_null, 1);
+    assert_int_equal(sched_ctx.sem_r, -EPERM);
+    assert_int_equal(sched_ctx.mutex_r, -EPERM);
+    assert_int_equal(sched_ctx.sleep_r, -EPERM);
+    assert_int_equal(weft_sem_waiting(&sched_ctx.sem), 0);
+    assert_int_equal(weft_sem_value(&sched_ctx.sem), 0);
+    /* The worker still runs fibers. */
+    weft_fiber_t *f = NULL;
+    void *res = NULL;
+    assert_int_equal(weft_spawn_on(rt, &f, return_seven, NULL), 0);
+    assert_int_equal(weft_join(f, &res, WEFT_FOREVER), 0);
+    assert_int_equal(WT_INT(res), 7);
+    wt_destroy(rt);
+    assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+    assert_int_equal(weft_mutex_unlock(&sched_ctx.held), 0);
+    assert_int_equal(weft_mutex_destroy(&sched_ctx.held), 0);
+    assert_int_equal(weft_sem_destroy(&sched_ctx.sem), 0);
+    wt_assert_clean();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         WT_TEST(runtime_options),
@@ -1097,6 +1169,7 @@ int main(void) {
         WT_TEST(offload_einval),
         WT_TEST(net_args),
         WT_TEST(signal_nested_wait),
+        WT_TEST(signal_in_scheduler),
     };
     return WT_RUN_TESTS(tests);
 }
