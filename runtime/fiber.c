@@ -230,8 +230,15 @@ int weft_yield(void) {
     }
     if (f->shield == 0 && atomic_load_explicit(&f->cancelled, memory_order_acquire))
         return -ECANCELED;
-    weft_fiber_t *next = weft__pick_local(w);
-    if (!next) next = weft__inject_take(w);
+    /* The common yield with nothing else to run here (a lock holder yielding
+     * while every other fiber waits for its lock) skips the full pick. */
+    weft_fiber_t *next = NULL;
+    if (atomic_load_explicit(&w->runq.next, memory_order_relaxed) ||
+        weft__runq_len(&w->runq) != 0 || weft__deque_has_work(&w->spawns) ||
+        weft__mpsc_len(&w->rt->inject) != 0 || __builtin_expect(w->explore_on, 0)) {
+        next = weft__pick_local(w);
+        if (!next) next = weft__inject_take(w);
+    }
     if (!next && weft__timers_next(&w->timers) != INT64_MAX &&
         weft__timers_next(&w->timers) <= weft_now() && weft__timers_run(w, weft_now()))
         next = weft__pick_local(w);
