@@ -235,9 +235,12 @@ int weft_yield(void) {
     weft_fiber_t *next = NULL;
     if (atomic_load_explicit(&w->runq.next, memory_order_relaxed) ||
         weft__runq_len(&w->runq) != 0 || weft__deque_has_work(&w->spawns) ||
-        weft__mpsc_len(&w->rt->inject) != 0 || __builtin_expect(w->explore_on, 0)) {
+        weft__mpsc_len(&w->rt->inject) != 0 || __builtin_expect(w->explore_on, 0) ||
+        w->tick_left <= 1) { /* the pick's fairness turn is due: timers, poller */
         next = weft__pick_local(w);
         if (!next) next = weft__inject_take(w);
+    } else {
+        w->tick_left--; /* counted as a pick */
     }
     if (!next && weft__timers_next(&w->timers) != INT64_MAX &&
         weft__timers_next(&w->timers) <= weft_now() && weft__timers_run(w, weft_now()))
