@@ -91,6 +91,10 @@ static ssize_t sys_accept(op_t *o) {
 int weft__io_thread_wait(int fd, short events, int64_t deadline) {
     struct pollfd p = {.fd = fd, .events = events};
     deadline = weft__deadline_norm(deadline);
+    /* On a worker between fibers (only a signal handler runs weft calls there)
+     * a wait would stall every fiber of the worker: look, but never wait. */
+    int in_scheduler = weft__in_scheduler();
+    if (in_scheduler) deadline = 0;
     for (;;) {
         struct timespec ts, *tp = NULL;
         if (deadline >= 0) {
@@ -102,7 +106,8 @@ int weft__io_thread_wait(int fd, short events, int64_t deadline) {
         }
         int r = ppoll(&p, 1, tp, NULL);
         if (r > 0) return p.revents & POLLNVAL ? -EBADF : p.revents;
-        if (r == 0 && weft__deadline_passed(deadline)) return -ETIMEDOUT;
+        if (r == 0 && weft__deadline_passed(deadline))
+            return in_scheduler ? -EPERM : -ETIMEDOUT;
         if (r < 0 && errno != EINTR) return -errno;
     }
 }

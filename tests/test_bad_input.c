@@ -1085,6 +1085,8 @@ static struct {
     weft_mutex_t held;
     _Atomic int handled;
     int sem_r, mutex_r, sleep_r, self_null;
+    int empty[2], full[2]; /* pipes: nothing to read / one byte */
+    ssize_t read_empty, read_full;
 } sched_ctx;
 
 static void scheduler_handler(int sig) {
@@ -1093,6 +1095,9 @@ static void scheduler_handler(int sig) {
     sched_ctx.sem_r = weft_sem_acquire(&sched_ctx.sem, weft_after(WEFT_SEC(5)));
     sched_ctx.mutex_r = weft_mutex_lock(&sched_ctx.held, weft_after(WEFT_SEC(5)));
     sched_ctx.sleep_r = weft_sleep_until(weft_after(WEFT_SEC(5)));
+    char c;
+    sched_ctx.read_empty = weft_read(sched_ctx.empty[0], &c, 1, weft_after(WEFT_SEC(5)));
+    sched_ctx.read_full = weft_read(sched_ctx.full[0], &c, 1, weft_after(WEFT_SEC(5)));
     atomic_store(&sched_ctx.handled, 1);
 }
 
@@ -1110,6 +1115,9 @@ static void signal_in_scheduler(void **state) {
     assert_int_equal(weft_sem_init(&sched_ctx.sem, 0, 0), 0);
     assert_int_equal(weft_mutex_init(&sched_ctx.held), 0);
     assert_int_equal(weft_mutex_lock(&sched_ctx.held, WEFT_FOREVER), 0);
+    assert_int_equal(pipe(sched_ctx.empty), 0);
+    assert_int_equal(pipe(sched_ctx.full), 0);
+    assert_int_equal(write(sched_ctx.full[1], "x", 1), 1);
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = scheduler_handler;
@@ -1129,6 +1137,9 @@ static void signal_in_scheduler(void **state) {
     assert_int_equal(sched_ctx.sem_r, -EPERM);
     assert_int_equal(sched_ctx.mutex_r, -EPERM);
     assert_int_equal(sched_ctx.sleep_r, -EPERM);
+    /* I/O: what is ready is done, what would wait is refused. */
+    assert_int_equal(sched_ctx.read_empty, -EPERM);
+    assert_int_equal(sched_ctx.read_full, 1);
     assert_int_equal(weft_sem_waiting(&sched_ctx.sem), 0);
     assert_int_equal(weft_sem_value(&sched_ctx.sem), 0);
     /* The worker still runs fibers. */
@@ -1142,6 +1153,10 @@ static void signal_in_scheduler(void **state) {
     assert_int_equal(weft_mutex_unlock(&sched_ctx.held), 0);
     assert_int_equal(weft_mutex_destroy(&sched_ctx.held), 0);
     assert_int_equal(weft_sem_destroy(&sched_ctx.sem), 0);
+    for (int i = 0; i < 2; i++) {
+        close(sched_ctx.empty[i]);
+        close(sched_ctx.full[i]);
+    }
     wt_assert_clean();
 }
 
