@@ -29,22 +29,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_NAME "fuzz_http"
+#include "feed.h"
 #include "http.h"
 
-#define FAIL(...)                                                                        \
-    do {                                                                                 \
-        fprintf(stderr, "fuzz_http: ");                                                  \
-        fprintf(stderr, __VA_ARGS__);                                                    \
-        fputc('\n', stderr);                                                             \
-        abort();                                                                         \
-    } while (0)
-#define CHECK(c, ...)                                                                    \
-    do {                                                                                 \
-        if (!(c)) FAIL(__VA_ARGS__);                                                     \
-    } while (0)
-
 #define MAX_RECORDS 256
-#define FRESH_LIMIT 1024 /* byte-at-a-time copies each prefix up to this size */
 
 /* A request as offsets from its first byte, to compare the ways of parsing. */
 struct rec {
@@ -298,13 +287,14 @@ static void check_status(long r) {
 
 /* --- the three ways --- */
 
-enum way { WHOLE, BYTEWISE, SPLIT };
+struct http_step {
+    struct http_parser *p;
+    struct http_request *req;
+};
 
-static char *copy(const uint8_t *p, size_t n) {
-    char *b = malloc(n ? n : 1);
-    CHECK(b, "out of memory");
-    memcpy(b, p, n);
-    return b;
+static long http_step(void *ctx, const char *buf, size_t n) {
+    struct http_step *st = ctx;
+    return http_parse(st->p, buf, n, st->req);
 }
 
 /* Parses data[0..size) the given way into res. */
@@ -319,37 +309,10 @@ static void parse_all(enum way way, const uint8_t *data, size_t size, size_t spl
         size_t rest = size - off, avail = 0;
         struct http_parser p;
         http_parser_init(&p, g_max_body);
+        struct http_step step = {&p, &req};
         char *b = NULL;
-        long r = 0;
-        if (way == WHOLE) {
-            avail = rest;
-            r = http_parse(&p, (const char *)s, rest, &req);
-        } else if (way == BYTEWISE && rest > FRESH_LIMIT) {
-            b = copy(s, rest); /* one buffer: too long to copy every prefix */
-            for (avail = 1; avail <= rest && r == 0; avail++)
-                r = http_parse(&p, b, avail, &req);
-            avail--;
-        } else if (way == BYTEWISE) {
-            for (avail = 1; avail <= rest && r == 0; avail++) {
-                char *nb = copy(s, avail);
-                free(b);
-                b = nb;
-                r = http_parse(&p, b, avail, &req);
-            }
-            avail--;
-        } else {
-            /* the stream arrives in two reads: up to `split`, then the rest */
-            avail = split > off && split < size ? split - off : rest;
-            b = copy(s, avail);
-            r = http_parse(&p, b, avail, &req);
-            if (r == 0 && avail < rest) {
-                char *nb = copy(s, rest);
-                free(b);
-                b = nb;
-                avail = rest;
-                r = http_parse(&p, b, avail, &req);
-            }
-        }
+        size_t first = split > off && split < size ? split - off : rest;
+        long r = feed(way, s, rest, first, http_step, &step, &avail, &b);
         const char *buf = b ? b : (const char *)s;
         if (r > 0) {
             if (way == BYTEWISE)
@@ -377,19 +340,12 @@ static void compare(const struct result *a, const struct result *b, const char *
     CHECK(same, "%s: ends with %ld, whole parse with %ld", way, b->end, a->end);
 }
 
-static uint64_t hash(const uint8_t *d, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ d[i]) * 1099511628211ull;
-    return h;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static struct result whole, other;
     static const size_t bodies[4] = {0, 8, 4096, SIZE_MAX};
-    uint64_t h = hash(data, size);
+    uint64_t h = feed_hash(data, size);
     g_max_body = bodies[h & 3];
     size_t split = size ? (size_t)(h >> 8) % (size + 1) : 0;
     memset(&whole, 0, sizeof whole);

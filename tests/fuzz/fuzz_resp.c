@@ -22,28 +22,15 @@
  *   - the store does what the replies say: a SET/MSET/INCR value reads back, a
  *     push's length is LLEN's, deleted keys no longer exist, HSET's last field
  *     reads back, FLUSHALL empties it, DBSIZE counts its keys, ECHO/PING echo. */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_NAME "fuzz_resp"
+#include "feed.h"
 #include "kv.h"
 #include "resp.h"
-
-#define FAIL(...)                                                                        \
-    do {                                                                                 \
-        fprintf(stderr, "fuzz_resp: ");                                                  \
-        fprintf(stderr, __VA_ARGS__);                                                    \
-        fputc('\n', stderr);                                                             \
-        abort();                                                                         \
-    } while (0)
-#define CHECK(c, ...)                                                                    \
-    do {                                                                                 \
-        if (!(c)) FAIL(__VA_ARGS__);                                                     \
-    } while (0)
-
-#define FRESH_LIMIT 1024 /* byte-at-a-time copies each prefix up to this size */
 
 /* --- a RESP2 reply validator, independent of resp.c --- */
 
@@ -266,13 +253,6 @@ struct result {
 
 static size_t g_max_bulk, g_max_query;
 
-static char *copy(const uint8_t *p, size_t n) {
-    char *b = malloc(n ? n : 1);
-    CHECK(b, "out of memory");
-    memcpy(b, p, n);
-    return b;
-}
-
 static void check_command(const char *b, size_t avail, long r,
                           const struct resp_command *cmd) {
     CHECK(r > 0 && (size_t)r <= avail, "command of %ld bytes from %zu", r, avail);
@@ -333,7 +313,15 @@ static void check_error(const struct resp_parser *p, long r) {
     buf_free(&reply);
 }
 
-enum way { WHOLE, BYTEWISE, SPLIT };
+struct resp_step {
+    struct resp_parser *p;
+    struct resp_command *cmd;
+};
+
+static long resp_step(void *ctx, const char *buf, size_t n) {
+    struct resp_step *st = ctx;
+    return resp_parse(st->p, buf, n, st->cmd);
+}
 
 static void parse_all(enum way way, const uint8_t *data, size_t size, size_t split,
                       struct result *res, int run) {
@@ -347,36 +335,10 @@ static void parse_all(enum way way, const uint8_t *data, size_t size, size_t spl
         const uint8_t *s = data + off;
         size_t rest = size - off, avail = 0;
         struct resp_command cmd = {0};
+        struct resp_step step = {&p, &cmd};
         char *b = NULL;
-        long r = 0;
-        if (way == WHOLE) {
-            avail = rest;
-            r = resp_parse(&p, (const char *)s, rest, &cmd);
-        } else if (way == BYTEWISE && rest > FRESH_LIMIT) {
-            b = copy(s, rest);
-            for (avail = 1; avail <= rest && r == 0; avail++)
-                r = resp_parse(&p, b, avail, &cmd);
-            avail--;
-        } else if (way == BYTEWISE) {
-            for (avail = 1; avail <= rest && r == 0; avail++) {
-                char *nb = copy(s, avail);
-                free(b);
-                b = nb;
-                r = resp_parse(&p, b, avail, &cmd);
-            }
-            avail--;
-        } else {
-            avail = split > off && split < size ? split - off : rest;
-            b = copy(s, avail);
-            r = resp_parse(&p, b, avail, &cmd);
-            if (r == 0 && avail < rest) {
-                char *nb = copy(s, rest);
-                free(b);
-                b = nb;
-                avail = rest;
-                r = resp_parse(&p, b, avail, &cmd);
-            }
-        }
+        size_t first = split > off && split < size ? split - off : rest;
+        long r = feed(way, s, rest, first, resp_step, &step, &avail, &b);
         const char *buf = b ? b : (const char *)s;
         if (r <= 0) {
             if (r < 0) check_error(&p, r);
@@ -433,18 +395,11 @@ static void compare(const struct result *a, const struct result *b, const char *
           a->end);
 }
 
-static uint64_t hash(const uint8_t *d, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ d[i]) * 1099511628211ull;
-    return h;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const size_t limits[4][2] = {{0, 0}, {8, 64}, {64, 1 << 20}, {1 << 20, 32}};
-    uint64_t h = hash(data, size);
+    uint64_t h = feed_hash(data, size);
     struct resp_parser probe_limits;
     resp_parser_init(&probe_limits, limits[h & 3][0], limits[h & 3][1]);
     g_max_bulk = probe_limits.max_bulk; /* as the parser resolves 0 */
