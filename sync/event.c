@@ -44,26 +44,5 @@ int weft_event_set(weft_event_t *e) {
 
 int weft_event_wait(weft_event_t *e, int64_t deadline) {
     if (!e) return -EINVAL;
-    int r = weft__cancel_check(deadline);
-    if (r) return r;
-    if (weft_event_is_set(e)) {
-        weft__checkpoint(deadline);
-        return 0;
-    }
-    if (weft__deadline_passed(deadline)) return -ETIMEDOUT;
-    weft__spin_t *lock = weft__wl_lock(&e->wl);
-    weft__waitq_t *q = weft__wl_queue(&e->wl);
-    weft__explore_point();
-    weft__spin_lock(lock);
-    if (weft_event_is_set(e)) {
-        weft__spin_unlock(lock);
-        weft__checkpoint(deadline);
-        return 0;
-    }
-    weft__waiter_t w = {.parker = weft__parker_self()};
-    r = weft__waitq_wait(lock, q, &w, deadline, "event", e);
-    if (r == 0) return 0;
-    if (w.queued) weft__waitq_remove(q, &w);
-    weft__spin_unlock(lock);
-    return r;
+    return weft__wl_wait_flag(&e->wl, &e->set, deadline, "event", e);
 }

@@ -96,6 +96,32 @@ void weft__waitq_wake_all(weft__waiter_t *w) {
     }
 }
 
+int weft__wl_wait_flag(struct weft__wl *wl, const int *flag, int64_t deadline,
+                       const char *what, const void *obj) {
+    int r = weft__cancel_check(deadline);
+    if (r) return r;
+    if (__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+        weft__checkpoint(deadline);
+        return 0;
+    }
+    if (weft__deadline_passed(deadline)) return -ETIMEDOUT;
+    weft__spin_t *lock = weft__wl_lock(wl);
+    weft__waitq_t *q = weft__wl_queue(wl);
+    weft__explore_point();
+    weft__spin_lock(lock);
+    if (__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+        weft__spin_unlock(lock);
+        weft__checkpoint(deadline);
+        return 0;
+    }
+    weft__waiter_t w = {.parker = weft__parker_self()};
+    r = weft__waitq_wait(lock, q, &w, deadline, what, obj);
+    if (r == 0) return 0; /* a set granted us */
+    if (w.queued) weft__waitq_remove(q, &w);
+    weft__spin_unlock(lock);
+    return r;
+}
+
 int weft__wl_count(struct weft__wl *wl) {
     weft__spin_t *lock = weft__wl_lock(wl);
     weft__spin_lock(lock);

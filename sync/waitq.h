@@ -109,6 +109,15 @@ static inline void weft__waitq_wake(weft__waiter_t *w) {
 /* Resumes a chain returned by weft__waitq_grant_all; call without the lock. */
 void weft__waitq_wake_all(weft__waiter_t *chain);
 
+/* The whole wait of an event-like primitive: returns 0 as soon as *flag is
+ * nonzero (without blocking if it already is), else queues on wl and waits to
+ * be granted (the primitive's set raises the flag under wl's lock, then grants
+ * every node), the deadline or cancellation. Cancellation and checkpoints are
+ * handled here; returns 0, -ETIMEDOUT, -ECANCELED, or the refusals of
+ * weft__waitq_wait. `what` and `obj` name the wait in the watchdog's dumps. */
+int weft__wl_wait_flag(struct weft__wl *wl, const int *flag, int64_t deadline,
+                       const char *what, const void *obj);
+
 /* Number of queued waiters, counted under the lock (tests, dumps, destroy). */
 int weft__wl_count(struct weft__wl *wl);
 
