@@ -36,8 +36,9 @@ WEFT_API int weft_spawn_on(weft_runtime_t *rt, weft_fiber_t **f, void *(*fn)(voi
  * runtime or from a plain thread. Errors: -EINVAL (NULL, or f is the caller),
  * -EBUSY (another join of f is in progress, or took the handle first: of two
  * joins racing on a finished fiber, one gets the result), -ETIMEDOUT,
- * -ECANCELED (the JOINING fiber was cancelled). At most one join at a time per
- * handle. */
+ * -ECANCELED (the JOINING fiber was cancelled), and from a signal handler:
+ * -EDEADLK if it interrupted a wait of the same thread or fiber, -EPERM on a
+ * worker between fibers. At most one join at a time per handle. */
 WEFT_API int weft_join(weft_fiber_t *f, void **result, int64_t deadline);
 
 /* Releases the handle: the fiber's memory is reclaimed when it finishes. The
@@ -65,8 +66,10 @@ WEFT_API int weft_cancelled(void);
 WEFT_API int weft_yield(void);
 
 /* Sleeps until the deadline (absolute, weft_now() clock). Returns 0 when the
- * deadline is reached, -ECANCELED if the calling fiber is cancelled. A fiber
- * parks on its worker's timer heap; a plain thread sleeps in the kernel.
+ * deadline is reached, -ECANCELED if the calling fiber is cancelled; from a
+ * signal handler, -EDEADLK (it interrupted a wait of the same fiber) or -EPERM
+ * (on a worker between fibers). A fiber parks on its worker's timer heap; a
+ * plain thread sleeps in the kernel.
  * WEFT_FOREVER sleeps until cancelled (a thread: forever). */
 WEFT_API int weft_sleep_until(int64_t deadline);
 

@@ -11,6 +11,9 @@
  *     which the open file description keeps.
  *   - from a plain thread: the plain blocking behaviour, bounded by the same
  *     deadline (poll(2) is used to wait).
+ *   - from a signal handler running on a worker between fibers: a ready
+ *     descriptor is served, a wait is refused with -EPERM (it would stall
+ *     every fiber of the worker).
  * Descriptors the poller cannot watch (regular files, block devices) are read and
  * written through the runtime's offload pool (weft/offload.h) from a fiber, so a
  * slow disk never stalls a worker.
