@@ -26,5 +26,8 @@ uint64_t weft__explore_next(weft__worker_t *w) {
 void weft__explore_point_slow(void) {
     weft__worker_t *w = weft__worker_self();
     if (!w || !w->rt->explore || !w->current || w->explore_off) return;
+    /* Between a wait's prepare and its park (a condition releasing its lock),
+     * the fiber must not switch: its settler waits for the park (park.c). */
+    if (weft__parker_busy(&w->current->parker)) return;
     if (weft__explore_next(w) % 4 == 0) (void)weft_yield();
 }

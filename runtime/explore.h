@@ -9,7 +9,9 @@
  * order-dependent failure replays from its seed. Off (the default), a point
  * costs one load of a process-wide flag.
  * A point must be placed where the calling fiber holds no internal spinlock:
- * a fiber that yielded holding one would be waited for by a spinning worker. */
+ * a fiber that yielded holding one would be waited for by a spinning worker.
+ * A point inside a wait (between its prepare and its park) never yields: the
+ * wait's settler waits for the park (park.c). */
 #ifndef WEFT_RUNTIME_EXPLORE_H
 #define WEFT_RUNTIME_EXPLORE_H
 

@@ -47,7 +47,6 @@ static int spawn_common(weft_runtime_t *rt, weft__worker_t *w, weft_fiber_t **ou
     atomic_store_explicit(&f->inject.next, NULL, memory_order_relaxed);
     f->rt = rt;
     atomic_store_explicit(&f->state, WEFT__FIBER_NEW, memory_order_relaxed);
-    atomic_store_explicit(&f->rendezvous, 0, memory_order_relaxed);
     atomic_store_explicit(&f->parker.word, WEFT__PARK_WOKEN, memory_order_relaxed);
     atomic_store_explicit(&f->parker.signal, 0, memory_order_relaxed);
     f->parker.fiber = f;

@@ -12,9 +12,9 @@
  *   RUNNABLE  registers saved; in exactly one run queue / run-next slot /
  *             injection queue; any worker of its runtime may pick or steal it.
  *   RUNNING   on exactly one worker (w->current == f).
- *   PARKED    registers saved, in no queue; made RUNNABLE only by the parker
- *             rendezvous (park.c): the park's after-switch action and the
- *             winning settler's unpark both arrive, the second one enqueues.
+ *   PARKED    registers saved, in no queue; made RUNNABLE only by the winning
+ *             settler of its wait (park.c), once the park's after-switch action
+ *             stored PARKED (the hand-shake that replaces a two-party count).
  *   DONE      finished; its stack is released once both references are gone.
  * References: one held by the running fiber until its last switch completes, one
  * by the handle until join or detach. The object is recycled when both are gone.
@@ -56,8 +56,10 @@ struct weft_fiber {
     weft__fctx_t ctx;         /* saved registers while not RUNNING */
     weft__mpsc_node_t inject; /* link while in the injection queue */
     weft_runtime_t *rt;
-    _Atomic int state;           /* enum weft__fiber_state, for asserts and dumps */
-    _Atomic uint32_t rendezvous; /* park: 2 arrivals make the fiber runnable */
+    /* enum weft__fiber_state. PARKED is stored (release) by the park's
+     * after-switch action once the registers are saved and the park's action
+     * ran; the winner of the wait's settle waits for it before enqueueing. */
+    _Atomic int state;
     weft__parker_t parker;
     int shield;            /* nesting depth; touched only by the fiber itself */
     _Atomic int cancelled; /* set once by weft_cancel */
@@ -112,13 +114,10 @@ static inline void weft__fiber_check_canary(const weft_fiber_t *f) {
         weft__overflow_report(f, "stack canary overwritten, detected at a switch", NULL);
 }
 
-/* One party's arrival at a parked fiber's rendezvous (park.c); 1 if it was the
- * second, which must then enqueue the fiber. Seeing 1 already means the other
- * party came first, and exactly two arrive, so no read-modify-write is needed. */
-static inline int weft__rendezvous_arrive(weft_fiber_t *f) {
-    if (atomic_load_explicit(&f->rendezvous, memory_order_acquire) == 1) return 1;
-    return atomic_fetch_add_explicit(&f->rendezvous, 1, memory_order_acq_rel) == 1;
-}
+/* Enqueues a fiber whose wait the caller settled (won), as soon as its park's
+ * after-switch action has run (park.c). as_next: the run-next slot, else the
+ * ring's tail. */
+void weft__fiber_unpark(weft_fiber_t *f, int as_next);
 
 /* Releases one reference; the last one returns the shell to a pool. */
 void weft__fiber_unref(weft_fiber_t *f);

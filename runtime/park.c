@@ -1,12 +1,21 @@
 /* runtime/park.c: parking and unparking fibers and threads (see park.h for the
  * protocol a primitive follows).
  *
- * Fiber rendezvous: a parked fiber becomes runnable only when two parties have
- * arrived at f->rendezvous: (1) the park's after-switch action, which runs once
- * the fiber's registers are saved, and (2) the unpark of whoever won the settle.
- * Either may come first (a wake can win while the fiber is still switching); the
- * second to arrive enqueues the fiber. So a fiber is never resumed before its
- * context is saved, and never enqueued twice.
+ * Fiber hand-shake: only the winner of a wait's settle enqueues the fiber (so
+ * never twice), and only once the park's after-switch action, which runs after
+ * the registers are saved and the park's action (the primitive's unlock) ran,
+ * stored state PARKED (release; the winner loads it with acquire, so it sees
+ * the saved context). A winner that comes early waits:
+ *  - a granter that found the node under the primitive's lock: the action is
+ *    that lock's release, so at most the few instructions up to the store;
+ *  - a deadline or a cancel, which need no lock: up to the rest of the switch;
+ *  - one on the thread that is running the switch (the fiber's own timer,
+ *    fired by the pick inside the switch; a signal handler): it cannot wait
+ *    for itself, so it leaves w->after.wake, and the after action enqueues
+ *    the fiber right after its store (a compiler fence orders the two for a
+ *    handler on the same thread).
+ * The waiter's side thus costs one plain store, where a two-party counter cost
+ * a locked read-modify-write per wait.
  *
  * Thread signal word: 0 = parked and awake, 2 = asleep in the futex, 1 =
  * unparked. The unparker exchanges in 1 and issues a futex wake only if it saw 2,
@@ -14,6 +23,7 @@
 #include "runtime/park.h"
 
 #include <errno.h>
+#include <sched.h>
 
 #include "runtime/fiber_impl.h"
 #include "runtime/futex.h"
@@ -25,7 +35,6 @@ uint64_t weft__parker_prepare(weft__parker_t *p) {
     uint64_t tok = (old & ~(WEFT__PARK_SEQ_ONE - 1)) + WEFT__PARK_SEQ_ONE;
     if (p->fiber) {
         if (p->fiber->shield == 0) tok |= WEFT__PARK_CANCELLABLE;
-        atomic_store_explicit(&p->fiber->rendezvous, 0, memory_order_relaxed);
     } else {
         atomic_store_explicit(&p->signal, 0, memory_order_relaxed);
     }
@@ -57,10 +66,39 @@ static int outcome_of(weft__parker_t *p) {
     }
 }
 
+/* 1 if f is switching out on the calling thread (a signal handler may also
+ * interrupt f itself before its switch): its after action has not run yet and
+ * cannot run while we wait for it. */
+static int switching_here(weft_fiber_t *f) {
+    weft__worker_t *w = weft__worker_self();
+    return w && (w->current == f ||
+                 (w->after.kind == WEFT__AFTER_PARK && w->after.fiber == f));
+}
+
+void weft__fiber_unpark(weft_fiber_t *f, int as_next) {
+    if (__builtin_expect(atomic_load_explicit(&f->state, memory_order_acquire) !=
+                             WEFT__FIBER_PARKED,
+                         0)) {
+        if (switching_here(f)) {
+            weft__worker_self()->after.wake = as_next ? 2 : 1;
+            return;
+        }
+        for (unsigned i = 0;
+             atomic_load_explicit(&f->state, memory_order_acquire) != WEFT__FIBER_PARKED;
+             i++) {
+            if (i < 128)
+                weft__cpu_relax();
+            else
+                sched_yield(); /* its worker thread was preempted mid-switch */
+        }
+    }
+    weft__ready(f, as_next);
+}
+
 void weft__parker_unpark(weft__parker_t *p) {
     weft_fiber_t *f = p->fiber;
     if (f) {
-        if (weft__rendezvous_arrive(f)) weft__ready(f, 1);
+        weft__fiber_unpark(f, 1);
         return;
     }
     if (atomic_exchange_explicit(&p->signal, 1, memory_order_acq_rel) == 2)
@@ -70,7 +108,7 @@ void weft__parker_unpark(weft__parker_t *p) {
 void weft__parker_unpark_fifo(weft__parker_t *p) {
     weft_fiber_t *f = p->fiber;
     if (f) {
-        if (weft__rendezvous_arrive(f)) weft__ready(f, 0);
+        weft__fiber_unpark(f, 0);
         return;
     }
     weft__parker_unpark(p);

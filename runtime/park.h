@@ -26,6 +26,8 @@
  * settle; the waiter cannot return from weft__park before that unpark. The
  * parker of a fiber outlives all of this (it is inside the fiber object); a
  * thread parker lives as long as its thread, which is parked until unparked.
+ * Between prepare and park a fiber must not switch (no yield): the winner of
+ * its settle waits for the park's switch to complete (park.c).
  *
  * Deadlines: a fiber's deadline is a timer on its worker's heap, which settles
  * with TIMED_OUT; a thread's deadline is its futex timeout, after which the

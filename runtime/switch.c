@@ -43,9 +43,17 @@ static void run_after(weft__worker_t *w) {
         push_ring(w, f);
         break;
     case WEFT__AFTER_PARK:
-        atomic_store_explicit(&f->state, WEFT__FIBER_PARKED, memory_order_relaxed);
+        /* The action first: once PARKED is visible the fiber may be resumed
+         * elsewhere, and the action may touch what it then frees (the lock
+         * of a joined fiber). Release: the context stored above goes with it. */
         if (w->after.fn) w->after.fn(w->after.arg);
-        if (weft__rendezvous_arrive(f)) weft__ready(f, 1);
+        atomic_store_explicit(&f->state, WEFT__FIBER_PARKED, memory_order_release);
+        atomic_signal_fence(memory_order_seq_cst); /* a handler's wake: park.c */
+        if (__builtin_expect(w->after.wake != 0, 0)) {
+            int as_next = w->after.wake == 2;
+            w->after.wake = 0;
+            weft__ready(f, as_next);
+        }
         break;
     case WEFT__AFTER_EXIT: {
         weft_runtime_t *rt = f->rt;

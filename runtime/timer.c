@@ -172,7 +172,7 @@ int weft__timers_run(weft__worker_t *w, int64_t now) {
          * tail rather than the run-next slot, so fibers due together run in
          * deadline order. */
         for (int i = 0; i < n; i++)
-            if (weft__rendezvous_arrive(won[i])) weft__ready(won[i], 0);
+            weft__fiber_unpark(won[i], 0);
         total += n;
         if (!more) return total;
     }

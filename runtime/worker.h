@@ -28,7 +28,7 @@
 enum weft__after_kind {
     WEFT__AFTER_NONE,
     WEFT__AFTER_REQUEUE, /* yield: put the previous fiber at the ring's tail */
-    WEFT__AFTER_PARK,    /* park: run the park's action, then arrive at the rendezvous */
+    WEFT__AFTER_PARK,    /* park: run the park's action, then store PARKED */
     WEFT__AFTER_EXIT,    /* exit: drop the finished fiber's running reference */
 };
 
@@ -46,6 +46,11 @@ typedef struct weft__worker {
         weft_fiber_t *fiber;
         void (*fn)(void *);
         void *arg;
+        /* A winning settle made on this very thread while the parking fiber
+         * was still switching out (its own timer fired by the pick, or a
+         * signal handler): 1 ring tail, 2 run-next; the after action enqueues
+         * it once PARKED is stored. Never reset by a park's setup. */
+        int wake;
     } after;
     uint32_t tick_left;   /* picks until the fairness turn (every 61st pick) */
     uint32_t next_streak; /* consecutive picks from the run-next slot */

@@ -10,9 +10,11 @@
  * Two variants, chosen at generation time:
  *   default      a FIBER parker: the park ends with a context switch whose
  *                after-switch action (run by the worker once the fiber's registers
- *                are saved) releases the primitive's lock and arrives at the
- *                fiber's rendezvous; the winning settler's unpark is the other
- *                arrival; the second arrival enqueues the fiber (weft__ready).
+ *                are saved) releases the primitive's lock, then stores PARKED in
+ *                the fiber's state; the winning settler's unpark waits for PARKED
+ *                and enqueues the fiber (weft__ready), or, when it runs on the
+ *                very thread that is switching, leaves the enqueue to the after
+ *                action (w->after.wake).
  *   -DTHREAD     a THREAD parker: the signal word 0 (parked awake) -> 2 (asleep in
  *                the futex) -> 1 (unparked); the unparker exchanges 1 in and issues
  *                a futex wake only if it saw 2. A thread's deadline is its futex
@@ -27,20 +29,26 @@
  *                 park_thread (thread variant), and the primitive's unpublish
  *                 after a failed wait (as sync/sem.c:weft_sem_acquire does).
  *   AfterSwitch   runtime/switch.c:weft__switch_finish + run_after(AFTER_PARK):
- *                 store the context, run after.fn (weft__spin_unlock_cb), arrive.
+ *                 store the context, run after.fn (weft__spin_unlock_cb), store
+ *                 PARKED, enqueue if a same-thread settler left the wake to it.
  *   Granter       sync/waitq.c:weft__waitq_grant on the waiter's node (lock held:
  *                 unlink, weft__parker_settle), then outside the lock
  *                 weft__waitq_wake -> runtime/park.c:weft__parker_unpark.
  *   Timer         runtime/timer.c:weft__timers_run (heap lock held: pop the entry,
- *                 CAS its token to TIMED_OUT; outside it: arrive at the rendezvous).
+ *                 CAS its token to TIMED_OUT; outside it: weft__fiber_unpark).
  *   Canceller     runtime/fiber.c:weft_cancel (store `cancelled`, load the word, CAS
  *                 it to CANCELLED if it is a cancellable WAITING one, unpark).
  *   Stale         a settler still holding the token of this parker's PREVIOUS wait
  *                 (seq 1; the modelled wait is seq 2): the seq must make it lose.
  *   futex_monitor (thread variant) watches the futex invariant below.
- *   inline arrive = runtime/fiber_impl.h:weft__rendezvous_arrive (load, then
- *   fetch_add); inline settle_as = runtime/park.c:settle_as (one CAS on the word,
- *   which holds seq << 3 | cancellable << 2 | state exactly as in park.h).
+ *   inline unpark (fiber) = runtime/park.c:weft__fiber_unpark: PARKED seen, enqueue;
+ *   else, on the switching thread (switching_here), leave w->after.wake; else
+ *   wait for PARKED, then enqueue. Which settler runs on the switching thread
+ *   (the fiber's own timer fired by the pick, a signal handler) is not
+ *   modelled: any settler may take that branch while PARKED is not yet stored,
+ *   which covers both. inline settle_as = runtime/park.c:settle_as (one CAS on
+ *   the word, which holds seq << 3 | cancellable << 2 | state exactly as in
+ *   park.h).
  *
  * The environment is chosen nondeterministically by init, so one run covers every
  * combination: a granter or not, an infinite or a finite deadline (which the fast
@@ -60,7 +68,7 @@
  *      its registers were saved (readied_unsaved == 0, ready_twice == 0); it
  *      resumes only after that; at the end it was readied iff it switched out;
  *   P4 the return value is the winning outcome (0 / -ETIMEDOUT / -ECANCELED);
- *   P5 lifetime: an unparker touches the parker (rendezvous arrival, signal
+ *   P5 lifetime: an unparker touches the parker (the fiber's state, the signal
  *      exchange) only before the waiter returned (late_touch == 0); the futex wake
  *      after the exchange may come later (the futex contract makes it harmless);
  *   P6 no missed futex wake (thread): the thread is never asleep in the futex
@@ -101,7 +109,8 @@ byte word = SEQ_ONE | WOKEN;   /* seq 1 was an earlier wait, settled */
 byte lock = 0;                 /* the primitive's weft__spin_t */
 bit  published = 0;            /* the waiter's node is queued */
 byte pub_tok;                  /* node.token */
-byte rendezvous = 0;           /* f->rendezvous */
+bit  parked = 0;               /* f->state == PARKED */
+bit  wake_left = 0;            /* w->after.wake: the after action enqueues */
 bit  cancelled = 0;            /* f->cancelled */
 byte tlock = 0;                /* the worker's timer-heap lock */
 bit  armed = 0;                /* the fiber is in the timer heap */
@@ -120,7 +129,6 @@ byte stale_wins = 0;
 bit  saved = 0;                /* the fiber's registers are stored */
 bit  switched = 0;             /* the fiber switched out (parked) */
 byte readied = 0;              /* weft__ready calls */
-byte arrivals = 0;             /* arrivals at the rendezvous */
 byte readied_unsaved = 0;      /* weft__ready before the registers were saved */
 byte ready_twice = 0;
 bit  returned = 0;
@@ -174,28 +182,19 @@ inline ready() {
     }
 }
 
-/* runtime/fiber_impl.h:weft__rendezvous_arrive: load; if 1, second; else
- * fetch_add and second iff it returned 1. */
-inline arrive(res) {
-    atomic { tmp = rendezvous; arrivals++; if :: returned -> late_touch++ :: else fi }
-    if
-    :: tmp == 1 -> res = 1
-    :: else ->
-        atomic {
-            if :: returned -> late_touch++ :: else fi;
-            res = (rendezvous == 1);
-            rendezvous++;
-            assert(rendezvous <= 2)
-        }
-    fi;
-    assert(late_touch == 0)
-}
-
 #ifndef THREAD
-/* runtime/park.c:weft__parker_unpark, fiber */
+/* runtime/park.c:weft__fiber_unpark (acquire load of the state) */
 inline unpark() {
-    arrive(res);
-    if :: res -> ready() :: else fi
+    atomic { tmp = parked; if :: returned -> late_touch++ :: else fi }
+    assert(late_touch == 0);
+    if
+    :: tmp -> ready()
+    :: else ->
+        if
+        :: atomic { !parked -> wake_left = 1 }   /* on the switching thread */
+        :: atomic { parked -> if :: returned -> late_touch++ :: else fi }; ready()
+        fi
+    fi
 }
 #else
 /* runtime/park.c:weft__parker_unpark, thread: exchange 1; futex wake if saw 2. */
@@ -222,8 +221,8 @@ proctype AfterSwitch() {
     byte tmp; bit res;
     saved = 1;                  /* weft__switch_finish: *w->save_slot = t.fctx */
     lock_release();             /* run_after: w->after.fn(arg) */
-    arrive(res);                /* run_after: weft__rendezvous_arrive(f) */
-    if :: res -> ready() :: else fi;
+    parked = 1;                 /* run_after: store PARKED (release) */
+    if :: wake_left -> ready() :: else fi;   /* a same-thread settle left it */
     finish()
 }
 
@@ -233,7 +232,6 @@ proctype Waiter() {
     /* weft__parker_prepare */
     tok = (word & 248) + SEQ_ONE;
     if :: cancellable -> tok = tok | CANC :: else fi;
-    rendezvous = 0;
     word = tok | WAITING;
     /* weft__waitq_push */
     atomic { pub_tok = tok; published = 1; pub_once = 1 }
@@ -461,9 +459,6 @@ init {
     nlive == 0;
     assert(returned && wins == 1 && stale_wins == 0 && late_touch == 0);
     assert(readied == switched);
-#ifndef THREAD
-    assert(arrivals == (switched -> 2 : 0));
-#endif
     assert(!published && lock == 0);
     all_done = 1
 }
