@@ -2,7 +2,9 @@
  * and a plain thread wakes it (settle + unpark), and a fiber wakes a parked
  * thread; a settle loses once the wait timed out, and a stale token never settles
  * a later wait; under a race between a waker thread and the deadline each wait is
- * settled exactly once: the park returns 0 iff the waker's settle returned 1. */
+ * settled exactly once: the park returns 0 iff the waker's settle returned 1; a
+ * deadline that falls due while its fiber is still switching out is fired by
+ * the pick inside that very switch, and the fiber still wakes exactly once. */
 #include "harness.h"
 
 #include <pthread.h>
@@ -347,11 +349,42 @@ static void exactly_once_thread_vs_deadline(void **state) {
     race_teardown(&r);
 }
 
+/* --- the fiber's own timer fires inside its own switch --- */
+
+/* Deadlines a few hundred nanoseconds ahead: many fall due between the park's
+ * look at the clock and the pick of the switch that parks the fiber, where the
+ * worker's fairness turn (every 61st pick) fires its timers. That settle runs
+ * on the switching thread and cannot wait for the switch to finish: the after
+ * action must enqueue the fiber (park.c). A lost enqueue hangs this loop (the
+ * watchdog reports it); a doubled one resumes a running fiber. */
+static void *short_deadlines(void *arg) {
+    int *bad = arg;
+    for (int i = 0; i < WT_SCALE(200000); i++) {
+        weft__parker_t *p = weft__parker_self();
+        uint64_t tok = weft__parker_prepare(p);
+        int r = weft__park(p, tok, weft_now() + (i % 32) * 40, NULL, NULL);
+        if (r != -ETIMEDOUT || weft__parker_settle(p, tok)) (*bad)++;
+    }
+    return NULL;
+}
+
+static void own_timer_fires_inside_switch(void **state) {
+    (void)state;
+    weft_runtime_t *rt = wt_create(1);
+    int bad = 0;
+    weft_fiber_t *f = NULL;
+    assert_int_equal(weft_spawn_on(rt, &f, short_deadlines, &bad), 0);
+    assert_int_equal(weft_join(f, NULL, WEFT_FOREVER), 0);
+    wt_destroy(rt);
+    wt_assert_clean();
+    assert_int_equal(bad, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        WT_TEST(fiber_parks_thread_wakes),        WT_TEST(thread_parks_fiber_wakes),
-        WT_TEST(settle_loses_after_timeout),      WT_TEST(exactly_once_fiber_vs_deadline),
-        WT_TEST(exactly_once_thread_vs_deadline),
+        WT_TEST(own_timer_fires_inside_switch),  WT_TEST(fiber_parks_thread_wakes),
+        WT_TEST(thread_parks_fiber_wakes),       WT_TEST(settle_loses_after_timeout),
+        WT_TEST(exactly_once_fiber_vs_deadline), WT_TEST(exactly_once_thread_vs_deadline),
     };
     return WT_RUN_TESTS(tests);
 }
