@@ -30,7 +30,7 @@
 #include "runtime/switch.h"
 #include "runtime/worker.h"
 
-uint64_t weft__parker_prepare(weft__parker_t *p) {
+static uint64_t prepare_with(weft__parker_t *p, memory_order order) {
     uint64_t old = atomic_load_explicit(&p->word, memory_order_relaxed);
     uint64_t tok = (old & ~(WEFT__PARK_SEQ_ONE - 1)) + WEFT__PARK_SEQ_ONE;
     if (p->fiber) {
@@ -38,9 +38,17 @@ uint64_t weft__parker_prepare(weft__parker_t *p) {
     } else {
         atomic_store_explicit(&p->signal, 0, memory_order_relaxed);
     }
-    /* seq_cst: pairs with weft_cancel's store of `cancelled` then load of `word`. */
-    atomic_store_explicit(&p->word, tok | WEFT__PARK_WAITING, memory_order_seq_cst);
+    atomic_store_explicit(&p->word, tok | WEFT__PARK_WAITING, order);
     return tok;
+}
+
+uint64_t weft__parker_prepare(weft__parker_t *p) {
+    /* seq_cst: pairs with weft_cancel's store of `cancelled` then load of `word`. */
+    return prepare_with(p, memory_order_seq_cst);
+}
+
+uint64_t weft__parker_prepare_early(weft__parker_t *p) {
+    return prepare_with(p, memory_order_release); /* the caller's lock fences it */
 }
 
 static int settle_as(weft__parker_t *p, uint64_t token, uint64_t outcome) {

@@ -113,6 +113,23 @@ static inline int weft__parker_check(weft__parker_t *p) {
  * weft__parker_check. */
 uint64_t weft__parker_prepare(weft__parker_t *p);
 
+/* As weft__parker_prepare, with a release store where prepare has a seq_cst
+ * one (a locked instruction on x86). The store must still be ordered before
+ * the park's load of `cancelled` (the Dekker pair with weft_cancel): the caller
+ * takes its lock with an atomic read-modify-write after this call and before
+ * the park, and calls weft__fence_after_rmw once it holds the lock. */
+uint64_t weft__parker_prepare_early(weft__parker_t *p);
+
+/* Makes the atomic read-modify-write just done a full fence: x86's locked
+ * instructions already are one; elsewhere a seq_cst fence is issued. */
+static inline void weft__fence_after_rmw(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    atomic_signal_fence(memory_order_seq_cst);
+#else
+    atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
 /* Blocks until the wait `token` is settled. `after(arg)` (may be NULL) runs once
  * the caller can no longer miss a wake-up: for a fiber after its registers are
  * saved, for a thread before it sleeps. Returns 0 (woken by a grant), -ETIMEDOUT

@@ -21,20 +21,23 @@ int weft__own_lock(uintptr_t *owner, struct weft__wl *wl, uintptr_t me, int64_t 
     weft__explore_point(); /* between the failed fast path and the slow one */
     weft__spin_t *lock = weft__wl_lock(wl);
     weft__waitq_t *q = weft__wl_queue(wl);
+    /* `me` is the caller's parker (its identity): no second thread-local lookup. */
+    weft__waiter_t w = {.parker = (weft__parker_t *)me, .data = data_in};
+    if (shielded) weft_shield_begin(); /* before the prepare: not cancellable */
+    weft__waitq_prepare(&w, "lock", owner);
     weft__spin_lock(lock);
     for (o = weft__own_load(owner);;) {
         if (o == 0) {
             if (cas_owner(owner, &o, me)) {
                 weft__spin_unlock(lock);
+                weft__waitq_abandon(&w);
+                if (shielded) weft_shield_end();
                 return 0;
             }
         } else if ((o & WAITERS) || cas_owner(owner, &o, o | WAITERS)) {
             break;
         }
     }
-    /* `me` is the caller's parker (its identity): no second thread-local lookup. */
-    weft__waiter_t w = {.parker = (weft__parker_t *)me, .data = data_in};
-    if (shielded) weft_shield_begin();
     int r =
         weft__waitq_wait(lock, q, &w, shielded ? WEFT_FOREVER : deadline, "lock", owner);
     if (shielded) weft_shield_end();

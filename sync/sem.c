@@ -64,12 +64,15 @@ int weft_sem_acquire(weft_sem_t *s, int64_t deadline) {
     weft__spin_t *lock = weft__wl_lock(&s->wl);
     weft__waitq_t *q = weft__wl_queue(&s->wl);
     weft__explore_point();
+    weft__waiter_t w = {.parker = c.parker};
+    weft__waitq_prepare(&w, "semaphore", s);
     weft__spin_lock(lock);
     uint64_t st = load_state(s);
     for (;;) {
         if (PERMITS(st) > 0 && QUEUED(st) == 0) {
             if (cas_state(s, &st, st - ONE_PERMIT)) {
                 weft__spin_unlock(lock);
+                weft__waitq_abandon(&w);
                 if (c.checkpoints) weft__checkpoint(deadline);
                 return 0;
             }
@@ -80,7 +83,6 @@ int weft_sem_acquire(weft_sem_t *s, int64_t deadline) {
             break;
         }
     }
-    weft__waiter_t w = {.parker = c.parker};
     int r = weft__waitq_wait(lock, q, &w, deadline, "semaphore", s);
     if (r == 0) return 0; /* a release handed us its permit */
     if (w.queued) {

@@ -27,20 +27,36 @@ void weft__waitq_remove(weft__waitq_t *q, weft__waiter_t *w) {
     w->queued = 0;
 }
 
+void weft__waitq_prepare(weft__waiter_t *w, const char *what, const void *obj) {
+    if (weft__parker_check(w->parker) != 0) return;
+    weft__parker_note(w->parker, what, obj);
+    w->token = weft__parker_prepare_early(w->parker);
+    w->prepared = 1;
+}
+
+void weft__waitq_abandon(weft__waiter_t *w) {
+    if (!w->prepared || weft__parker_settle(w->parker, w->token)) return;
+    (void)weft__park(w->parker, w->token, WEFT_FOREVER, NULL, NULL);
+}
+
 int weft__waitq_wait(weft__spin_t *lock, weft__waitq_t *q, weft__waiter_t *w,
                      int64_t deadline, const char *what, const void *obj) {
-    int bad = weft__parker_check(w->parker);
-    if (__builtin_expect(bad != 0, 0)) {
-        /* A signal handler nested in our own wait, or on a worker between
-         * fibers: give up as a timed-out waiter would, queued and with the
-         * lock held, so the caller's repair path unlinks the node and restores
-         * its state. */
-        w->token = 0;
-        weft__waitq_push(q, w);
-        return bad;
+    if (w->prepared) {
+        weft__fence_after_rmw(); /* the lock's exchange: see weft__waitq_prepare */
+    } else {
+        int bad = weft__parker_check(w->parker);
+        if (__builtin_expect(bad != 0, 0)) {
+            /* A signal handler nested in our own wait, or on a worker between
+             * fibers: give up as a timed-out waiter would, queued and with the
+             * lock held, so the caller's repair path unlinks the node and
+             * restores its state. */
+            w->token = 0;
+            weft__waitq_push(q, w);
+            return bad;
+        }
+        weft__parker_note(w->parker, what, obj);
+        w->token = weft__parker_prepare(w->parker);
     }
-    weft__parker_note(w->parker, what, obj);
-    w->token = weft__parker_prepare(w->parker);
     weft__waitq_push(q, w);
     int r = weft__park(w->parker, w->token, deadline, weft__spin_unlock_cb, lock);
     /* Timed out or cancelled: nothing was granted to this node. Retake the lock

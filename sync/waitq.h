@@ -52,6 +52,7 @@ typedef struct weft__waiter {
     int queued;
     int presettled; /* already settled as granted by someone else (a condition's
                        notify moving it to a lock's queue): a grant only wakes it */
+    int prepared;   /* weft__waitq_prepare ran: the wait is already started */
 } weft__waiter_t;
 
 typedef struct weft__waitq {
@@ -78,6 +79,21 @@ static inline int weft__waitq_empty(const weft__waitq_t *q) {
 
 void weft__waitq_push(weft__waitq_t *q, weft__waiter_t *w);
 void weft__waitq_remove(weft__waitq_t *q, weft__waiter_t *w);
+
+/* Optional first step of a wait, BEFORE the caller takes the primitive's lock:
+ * starts the wait of w's parker with a plain store, which the lock's atomic
+ * exchange then orders before the park's look at the cancel flag (saving the
+ * locked store of weft__parker_prepare). No switch may happen between this
+ * call and the wait: no exploration point, no yield. A caller that, holding
+ * the lock, finds it need not wait after all must unlock, then call
+ * weft__waitq_abandon. A caller refused by weft__parker_check is left
+ * unprepared: weft__waitq_wait refuses it again, with the usual repair. */
+void weft__waitq_prepare(weft__waiter_t *w, const char *what, const void *obj);
+
+/* Ends a prepared wait that was never queued (call without the lock). If a
+ * cancel settled it meanwhile, waits for that cancel's wake-up (one switch),
+ * which the canceller is owed: the caller's outcome is unchanged. */
+void weft__waitq_abandon(weft__waiter_t *w);
 
 /* Queues `w` (its parker and data set by the caller), releases `lock` and sleeps
  * until granted, the deadline, or cancellation; see the protocol above for

@@ -4,7 +4,9 @@
  * a later wait; under a race between a waker thread and the deadline each wait is
  * settled exactly once: the park returns 0 iff the waker's settle returned 1; a
  * deadline that falls due while its fiber is still switching out is fired by
- * the pick inside that very switch, and the fiber still wakes exactly once. */
+ * the pick inside that very switch, and the fiber still wakes exactly once; a
+ * wait prepared before its lock (sync/waitq.h) and then abandoned, after a
+ * cancel settled it, takes the cancel's wake-up and leaves the fiber usable. */
 #include "harness.h"
 
 #include <pthread.h>
@@ -12,6 +14,8 @@
 #include <string.h>
 
 #include "runtime/park.h"
+#include "sync/waitq.h"
+#include "weft/sem.h"
 
 /* A wait published by its waiter: the parker, then the token, then the round. */
 struct mailbox {
@@ -380,11 +384,61 @@ static void own_timer_fires_inside_switch(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* --- an abandoned early-prepared wait that a cancel settled --- */
+
+/* The fiber cancels itself between the prepare and the abandon: the cancel
+ * wins the settle on the fiber's own thread while it runs, so the wake-up is
+ * left to the park that weft__waitq_abandon then makes. Without that park the
+ * parker would stay busy (every later wait refused) or the wake be lost. */
+static void *abandons_cancelled_wait(void *arg) {
+    int *bad = arg;
+    weft_sem_t s = WEFT_SEM_INIT(1, 0);
+    for (int i = 0; i < 100; i++) {
+        weft__parker_t *p = weft__parker_self();
+        weft__waiter_t w = {.parker = p};
+        weft__waitq_prepare(&w, "test", NULL);
+        if (!w.prepared || !weft__parker_busy(p)) (*bad)++;
+        if (i % 2 == 0) weft_cancel(weft_self()); /* odd rounds: no cancel */
+        weft__waitq_abandon(&w);
+        uint64_t word = atomic_load(&p->word);
+        if (weft__parker_busy(p)) (*bad)++;
+        if ((word & WEFT__PARK_STATE_MASK) !=
+            (i % 2 == 0 ? WEFT__PARK_CANCELLED : WEFT__PARK_WOKEN))
+            (*bad)++;
+        /* Usable afterwards, and no wake-up left over for a later park (it
+         * would resume this sleep before its deadline, still waiting). */
+        weft_shield_begin();
+        if (weft_sem_acquire(&s, WEFT_FOREVER) != 0 || weft_sem_release(&s, 1) != 0)
+            (*bad)++;
+        int64_t until = weft_now() + WEFT_USEC(20);
+        if (weft_sleep_until(until) != 0 || weft_now() < until || weft__parker_busy(p))
+            (*bad)++;
+        weft_shield_end();
+    }
+    return NULL;
+}
+
+static void abandon_after_cancel(void **state) {
+    (void)state;
+    weft_runtime_t *rt = wt_create(1);
+    int bad = 0;
+    weft_fiber_t *f = NULL;
+    assert_int_equal(weft_spawn_on(rt, &f, abandons_cancelled_wait, &bad), 0);
+    assert_int_equal(weft_join(f, NULL, WEFT_FOREVER), 0);
+    wt_destroy(rt);
+    wt_assert_clean();
+    assert_int_equal(bad, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        WT_TEST(own_timer_fires_inside_switch),  WT_TEST(fiber_parks_thread_wakes),
-        WT_TEST(thread_parks_fiber_wakes),       WT_TEST(settle_loses_after_timeout),
-        WT_TEST(exactly_once_fiber_vs_deadline), WT_TEST(exactly_once_thread_vs_deadline),
+        WT_TEST(abandon_after_cancel),
+        WT_TEST(own_timer_fires_inside_switch),
+        WT_TEST(fiber_parks_thread_wakes),
+        WT_TEST(thread_parks_fiber_wakes),
+        WT_TEST(settle_loses_after_timeout),
+        WT_TEST(exactly_once_fiber_vs_deadline),
+        WT_TEST(exactly_once_thread_vs_deadline),
     };
     return WT_RUN_TESTS(tests);
 }
